@@ -1,0 +1,168 @@
+//! Rolling volatility over the last [`WINDOW`] distinct provider updates of one pair.
+//!
+//! Two figures, both sample standard deviations (divisor n − 1):
+//! - `level`: of the rate levels themselves, in price units — the seed's figure;
+//! - `log_return`: of the log returns ln(pᵢ / pᵢ₋₁) between consecutive updates in the
+//!   window — unit-free, so it compares across pairs (USD/JPY against EUR/GBP).
+//!
+//! An update counts only if its as-of time is later than the last one counted, so
+//! re-polling an unchanged provider or replaying a message never adds a point.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::rate::Rate;
+
+/// How many distinct updates the window holds (the seed's 20).
+pub const WINDOW: usize = 20;
+
+/// Both volatility figures; `None` until the window has enough points
+/// (2 levels for `level`, 3 levels — 2 returns — for `log_return`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Volatility {
+    pub level: Option<f64>,
+    pub log_return: Option<f64>,
+}
+
+/// The last [`WINDOW`] levels of one pair, oldest first, with the as-of time of the newest.
+#[derive(Debug, Clone, Default)]
+pub struct VolatilityWindow {
+    levels: Vec<f64>,
+    last_as_of: Option<DateTime<Utc>>,
+}
+
+impl VolatilityWindow {
+    /// An empty window.
+    pub fn new() -> Self {
+        Self {
+            levels: Vec::with_capacity(WINDOW),
+            last_as_of: None,
+        }
+    }
+
+    /// Adds an update; returns false (and changes nothing) unless `as_of` is newer than the last.
+    pub fn push(&mut self, as_of: DateTime<Utc>, rate: Rate) -> bool {
+        if self.last_as_of.is_some_and(|last| as_of <= last) {
+            return false;
+        }
+        if self.levels.len() == WINDOW {
+            self.levels.remove(0);
+        }
+        self.levels.push(rate.get());
+        self.last_as_of = Some(as_of);
+        true
+    }
+
+    /// How many levels the window holds.
+    pub fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// True before the first update.
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    /// The as-of time of the newest level.
+    pub fn last_as_of(&self) -> Option<DateTime<Utc>> {
+        self.last_as_of
+    }
+
+    /// Both figures for the current window.
+    pub fn volatility(&self) -> Volatility {
+        let returns: Vec<f64> = self.levels.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+        Volatility {
+            level: sample_std_dev(&self.levels),
+            log_return: sample_std_dev(&returns),
+        }
+    }
+}
+
+/// Sample standard deviation (n − 1); `None` for fewer than two values.
+pub fn sample_std_dev(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let squares: f64 = values.iter().map(|v| (v - mean).powi(2)).sum();
+    Some((squares / (n - 1.0)).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(second: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + second, 0).unwrap()
+    }
+
+    fn rate(value: f64) -> Rate {
+        Rate::new(value).unwrap()
+    }
+
+    #[test]
+    fn the_level_figure_matches_a_textbook_sample_standard_deviation() {
+        // 2,4,4,4,5,5,7,9: mean 5, squared deviations sum to 32, 32/7 under n-1.
+        let mut window = VolatilityWindow::new();
+        for (i, v) in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]
+            .into_iter()
+            .enumerate()
+        {
+            assert!(window.push(at(i as i64), rate(v)));
+        }
+        let level = window.volatility().level.unwrap();
+        assert!((level - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_log_return_figure_uses_consecutive_ratios() {
+        let mut window = VolatilityWindow::new();
+        for (i, v) in [100.0, 110.0, 99.0].into_iter().enumerate() {
+            window.push(at(i as i64), rate(v));
+        }
+        let (r1, r2) = ((1.1f64).ln(), (0.9f64).ln());
+        let mean = (r1 + r2) / 2.0;
+        let expected = ((r1 - mean).powi(2) + (r2 - mean).powi(2)).sqrt();
+        assert!((window.volatility().log_return.unwrap() - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn figures_are_missing_until_there_are_enough_points() {
+        let mut window = VolatilityWindow::new();
+        assert_eq!(window.volatility(), Volatility::default());
+        window.push(at(0), rate(1.0));
+        assert_eq!(window.volatility(), Volatility::default());
+        window.push(at(1), rate(1.1));
+        let v = window.volatility();
+        assert!(v.level.is_some() && v.log_return.is_none());
+        window.push(at(2), rate(1.2));
+        assert!(window.volatility().log_return.is_some());
+    }
+
+    #[test]
+    fn repeated_or_older_updates_do_not_count() {
+        let mut window = VolatilityWindow::new();
+        assert!(window.push(at(5), rate(1.0)));
+        assert!(
+            !window.push(at(5), rate(2.0)),
+            "same as-of time is a re-poll"
+        );
+        assert!(!window.push(at(4), rate(3.0)), "older update is a replay");
+        assert_eq!(window.len(), 1);
+        assert_eq!(window.last_as_of(), Some(at(5)));
+    }
+
+    #[test]
+    fn the_window_keeps_only_the_last_twenty_updates() {
+        let mut window = VolatilityWindow::new();
+        for i in 0..25 {
+            window.push(at(i), rate(if i < 5 { 1000.0 } else { 1.0 + i as f64 }));
+        }
+        assert_eq!(window.len(), WINDOW);
+        let expected: Vec<f64> = (5..25).map(|i| 1.0 + i as f64).collect();
+        let level = window.volatility().level.unwrap();
+        assert!((level - sample_std_dev(&expected).unwrap()).abs() < 1e-12);
+    }
+}
