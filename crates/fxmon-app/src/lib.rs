@@ -1,1 +1,3 @@
+//! fxmon's ports and the services built on them.
 
+pub mod ports;
