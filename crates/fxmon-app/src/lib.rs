@@ -1,3 +1,14 @@
-//! fxmon's ports and the services built on them.
+//! fxmon's ports and the services built on them: producer, processor, alerter.
+//! Services never know which adapters they were given.
 
+pub mod alerter;
+pub mod consume;
+pub mod health;
 pub mod ports;
+pub mod processor;
+pub mod producer;
+pub mod source_health;
+pub mod tracked;
+
+pub use source_health::{SourceHealth, SourceState, SourceStatus};
+pub use tracked::Tracked;

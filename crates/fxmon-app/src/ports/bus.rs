@@ -53,6 +53,8 @@ pub enum BusError {
 pub trait BusPublisher: Send + Sync {
     /// Publishes one message; returns once the bus has accepted it.
     async fn publish(&self, topic: Topic, key: &str, payload: Vec<u8>) -> Result<(), BusError>;
+    /// Checks the bus is reachable (for `/health`).
+    async fn ping(&self) -> Result<(), BusError>;
 }
 
 /// Receives one topic's messages as a member of a consumer group.

@@ -1,0 +1,152 @@
+//! The processor: stores every snapshot's rates, then updates volatility windows and the
+//! cache. The store comes first and the cache only after it succeeded, so the cache is
+//! never ahead of the store; the offset is committed last, so a crash redelivers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fxmon_core::{Pair, Rate, RateSnapshot, VolatilityWindow, WINDOW};
+use tokio_util::sync::CancellationToken;
+
+use crate::consume::{consume, Handled, SnapshotHandler};
+use crate::ports::{
+    BusError, BusPublisher, BusSubscriber, HistoryQuery, Quote, RateCache, RateStore, StoreError,
+    StoredRate,
+};
+use crate::tracked::Tracked;
+
+/// What the processor needs.
+pub struct ProcessorDeps {
+    pub store: Arc<dyn RateStore>,
+    pub cache: Arc<dyn RateCache>,
+    /// Where unparseable messages go.
+    pub dead_letters: Arc<dyn BusPublisher>,
+}
+
+/// Per-pair state and the snapshot pipeline.
+pub struct Processor {
+    deps: ProcessorDeps,
+    tracked: Tracked,
+    windows: HashMap<Pair, VolatilityWindow>,
+}
+
+impl Processor {
+    /// A processor with empty windows; each is rebuilt from the store on first use.
+    pub fn new(deps: ProcessorDeps, tracked: Tracked) -> Self {
+        Self {
+            deps,
+            tracked,
+            windows: HashMap::new(),
+        }
+    }
+
+    /// Stores the snapshot, then updates windows and cache. Returns the rows newly stored.
+    pub async fn process(&mut self, snapshot: &RateSnapshot) -> Result<u64, StoreError> {
+        let rows: Vec<StoredRate> = snapshot
+            .rates
+            .iter()
+            .map(|(pair, rate)| StoredRate {
+                pair: *pair,
+                rate: *rate,
+                timestamp: snapshot.timestamp,
+                source: snapshot.source.clone(),
+            })
+            .collect();
+        let inserted = self.deps.store.insert_rates(&rows).await?;
+        let quotes = self.quotes(snapshot).await?;
+        let crosses = cross_matrix(snapshot, &self.tracked);
+        // The store already holds this snapshot: a cache failure only costs freshness,
+        // and the API falls back to the store.
+        if let Err(error) = self.deps.cache.put_quotes(&quotes).await {
+            tracing::warn!("Updating cached quotes failed: {error}");
+        }
+        if let Err(error) = self.deps.cache.put_cross_rates(snapshot.timestamp, &crosses).await {
+            tracing::warn!("Updating cached cross rates failed: {error}");
+        }
+        Ok(inserted)
+    }
+
+    /// Quotes of the tracked pairs this snapshot updates, with fresh volatility.
+    async fn quotes(&mut self, snapshot: &RateSnapshot) -> Result<Vec<Quote>, StoreError> {
+        let mut quotes = Vec::new();
+        for pair in self.tracked.pairs_in(snapshot) {
+            let Ok(rate) = snapshot.cross(pair) else { continue };
+            let window = self.window(pair).await?;
+            window.push(snapshot.timestamp, rate);
+            // An older snapshot (replayed or out of order) must not roll the cache back.
+            if window.last_as_of() != Some(snapshot.timestamp) {
+                continue;
+            }
+            quotes.push(Quote {
+                pair,
+                rate,
+                as_of: snapshot.timestamp,
+                source: snapshot.source.clone(),
+                volatility: window.volatility(),
+            });
+        }
+        Ok(quotes)
+    }
+
+    /// The pair's window, loaded from the store's last updates the first time it is needed,
+    /// so a restart (or a partition moving here) continues where the history left off.
+    async fn window(&mut self, pair: Pair) -> Result<&mut VolatilityWindow, StoreError> {
+        if !self.windows.contains_key(&pair) {
+            let window = load_window(self.deps.store.as_ref(), pair).await?;
+            self.windows.insert(pair, window);
+        }
+        Ok(self.windows.get_mut(&pair).expect("inserted above"))
+    }
+}
+
+/// Rebuilds a pair's volatility window from its newest stored updates.
+pub async fn load_window(store: &dyn RateStore, pair: Pair) -> Result<VolatilityWindow, StoreError> {
+    let mut points = store.history(&HistoryQuery::latest(pair, WINDOW as u32)).await?;
+    points.reverse();
+    let mut window = VolatilityWindow::new();
+    for point in points {
+        if let Ok(rate) = Rate::new(point.rate) {
+            window.push(point.timestamp, rate);
+        }
+    }
+    Ok(window)
+}
+
+/// Every ordered pair among the tracked currencies (all of the snapshot's for `All`).
+pub fn cross_matrix(snapshot: &RateSnapshot, tracked: &Tracked) -> Vec<(Pair, Rate)> {
+    let currencies: Vec<_> = match tracked.currencies() {
+        Some(wanted) => snapshot.currencies().filter(|c| wanted.contains(c)).collect(),
+        None => snapshot.currencies().collect(),
+    };
+    let mut rates = Vec::with_capacity(currencies.len() * currencies.len());
+    for &a in &currencies {
+        for &b in &currencies {
+            let Ok(pair) = Pair::new(a, b) else { continue };
+            if let Ok(rate) = snapshot.cross(pair) {
+                rates.push((pair, rate));
+            }
+        }
+    }
+    rates
+}
+
+#[async_trait::async_trait]
+impl SnapshotHandler for Processor {
+    async fn handle(&mut self, snapshot: &RateSnapshot) -> Result<Handled, StoreError> {
+        let inserted = self.process(snapshot).await?;
+        tracing::debug!(as_of = %snapshot.timestamp, inserted, "Stored a snapshot.");
+        Ok(Handled)
+    }
+}
+
+/// Consumes `fx-rates` until `shutdown`.
+pub async fn serve(
+    processor: Processor,
+    subscriber: Box<dyn BusSubscriber>,
+    retry: Duration,
+    shutdown: CancellationToken,
+) -> Result<(), BusError> {
+    let dead_letters = processor.deps.dead_letters.clone();
+    consume(processor, subscriber, dead_letters, retry, shutdown).await
+}
