@@ -1,0 +1,177 @@
+//! Command-line interface: one subcommand per role, one `Args` block per concern.
+//! Every flag also reads an `FXMON_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Real-time foreign-exchange rate monitoring and alerting.
+#[derive(Debug, Parser)]
+#[command(name = "fxmon", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The roles and tools of the binary.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run everything in one process: producer, processor, alerter and API, on embedded
+    /// defaults (in-process bus, SQLite file, in-memory cache).
+    Run(RunArgs),
+    /// Import history into the store.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Create or upgrade the store's schema, then exit.
+    Migrate(StoreArgs),
+}
+
+/// What `import` can read.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// The ECB's euro reference rates (the history zip or a CSV in the ECB's format).
+    /// Rows already stored are skipped, so importing twice adds nothing.
+    Ecb(ImportEcbArgs),
+}
+
+/// Arguments of `import ecb`.
+#[derive(Debug, Args)]
+pub struct ImportEcbArgs {
+    /// Path to `eurofxref-hist.zip`, `eurofxref-hist.csv` or `eurofxref.csv`.
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Where data is kept.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory of the embedded store (the SQLite file `fxmon.db` lives here).
+    #[arg(long, env = "FXMON_DATA_DIR", default_value = "./fxmon-data")]
+    pub data_dir: PathBuf,
+}
+
+impl StoreArgs {
+    /// The SQLite file.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("fxmon.db")
+    }
+}
+
+/// Logging.
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log format.
+    #[arg(long, env = "FXMON_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: LogFormat,
+    /// Log filter, in `tracing` EnvFilter syntax (e.g. `info,fxmon_app=debug`).
+    #[arg(long, env = "FXMON_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Which rate source to poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceKind {
+    /// exchangerate-api.com's keyless v4 endpoint (the seed's).
+    ExchangerateApi,
+    /// open.er-api.com's keyless v6 endpoint.
+    OpenErApi,
+    /// exchangerate-api.com's keyed v6 endpoint; key from FXMON_EXCHANGERATE_API_KEY.
+    ExchangerateApiV6,
+    /// A seeded random walk from the latest ECB rates; no network.
+    Simulate,
+}
+
+/// The rate source and how to poll it.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// Rate source.
+    #[arg(long, env = "FXMON_SOURCE", default_value = "exchangerate-api")]
+    pub source: SourceKind,
+    /// Origin of the provider's API, instead of its public one (e.g. a local mirror).
+    #[arg(long, env = "FXMON_SOURCE_URL")]
+    pub source_url: Option<String>,
+    /// Seconds between polls; never earlier than the provider's announced next update.
+    #[arg(long, env = "FXMON_POLL_INTERVAL", default_value_t = 30.0, value_parser = positive_secs)]
+    pub poll_interval: f64,
+    /// Seconds a fetch may take before it counts as failed.
+    #[arg(long, env = "FXMON_SOURCE_TIMEOUT", default_value_t = 10.0, value_parser = positive_secs)]
+    pub source_timeout: f64,
+    /// Publish every fetched snapshot, even when the provider's data has not changed.
+    #[arg(long, env = "FXMON_PUBLISH_UNCHANGED")]
+    pub publish_unchanged: bool,
+    /// Simulator: seconds between ticks.
+    #[arg(long, env = "FXMON_SIMULATE_TICK", default_value_t = 1.0, value_parser = positive_secs)]
+    pub simulate_tick: f64,
+    /// Simulator: random seed (the same seed replays the same walk).
+    #[arg(long, env = "FXMON_SIMULATE_SEED", default_value_t = 42)]
+    pub simulate_seed: u64,
+    /// Hours after which the provider's data counts as stale in /health
+    /// (exchangerate-api.com's free data changes once a day).
+    #[arg(long, env = "FXMON_STALE_AFTER_HOURS", default_value_t = 26.0, value_parser = positive_secs)]
+    pub stale_after_hours: f64,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Address the API listens on.
+    #[arg(long, env = "FXMON_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+    /// Pairs to track (crosses allowed), comma-separated, or `all` for every currency the
+    /// provider returns.
+    #[arg(
+        long,
+        env = "FXMON_PAIRS",
+        default_value = "USD/EUR,USD/GBP,USD/JPY,USD/CAD,USD/AUD,USD/CHF,USD/CNY,USD/INR"
+    )]
+    pub pairs: String,
+    /// On a first start with an empty store, load the bundled ECB history (1999 onwards).
+    #[arg(long, env = "FXMON_BACKFILL_ECB")]
+    pub backfill_ecb: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+fn positive_secs(raw: &str) -> Result<f64, String> {
+    let value: f64 = raw
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number"))?;
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(format!("{raw} must be greater than zero"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_non_positive_interval_is_refused_with_its_value() {
+        let err = Cli::try_parse_from(["fxmon", "run", "--poll-interval", "0"]).unwrap_err();
+        assert!(
+            err.to_string().contains("0 must be greater than zero"),
+            "{err}"
+        );
+    }
+}

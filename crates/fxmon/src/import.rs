@@ -1,0 +1,70 @@
+//! `fxmon import ecb`: loads the ECB's reference-rate history into the store.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use anyhow::Context;
+use fxmon_adapters::ecb;
+use fxmon_adapters::sqlite::SqliteStore;
+use fxmon_app::ports::{RateStore, StoredRate};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::ImportEcbArgs;
+
+/// Rows per store write: big enough to be fast, small enough for a smooth progress bar.
+const BATCH: usize = 10_000;
+
+/// Imports the file at `args.path`.
+pub async fn import_ecb(args: ImportEcbArgs) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.path)
+        .with_context(|| format!("Failed to read {}.", args.path.display()))?;
+    let store = SqliteStore::open(&args.store.sqlite_path())
+        .await
+        .context("Failed to open the SQLite store.")?;
+    let summary = import(&store, &bytes, std::io::stderr().is_terminal())
+        .await
+        .with_context(|| format!("Failed to import {}.", args.path.display()))?;
+    println!("{summary}");
+    Ok(())
+}
+
+/// Loads the ECB history bundled in the binary (for `run --backfill-ecb`).
+pub async fn backfill_shipped(store: &dyn RateStore) -> anyhow::Result<()> {
+    let summary = import(store, ecb::shipped_history(), false)
+        .await
+        .context("Failed to backfill the bundled ECB history.")?;
+    tracing::info!("Backfilled the bundled ECB history: {summary}");
+    Ok(())
+}
+
+/// Parses and stores; returns a one-line summary.
+async fn import(store: &dyn RateStore, bytes: &[u8], progress: bool) -> anyhow::Result<String> {
+    let started = Instant::now();
+    let days = ecb::parse(bytes)?;
+    let rows: Vec<StoredRate> = ecb::to_stored_rates(&days).collect();
+    let bar = if progress {
+        ProgressBar::new(rows.len() as u64).with_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} rates ({eta} left)")
+                .expect("the template is valid"),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut inserted = 0;
+    for chunk in rows.chunks(BATCH) {
+        inserted += store.insert_rates(chunk).await?;
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    let (first, last) = (days.first(), days.last());
+    Ok(format!(
+        "Imported {} ECB days ({} to {}): {} rates read, {} new, {} already stored, in {:.2}s.",
+        days.len(),
+        first.map(|d| d.date.to_string()).unwrap_or_default(),
+        last.map(|d| d.date.to_string()).unwrap_or_default(),
+        rows.len(),
+        inserted,
+        rows.len() as u64 - inserted,
+        started.elapsed().as_secs_f64(),
+    ))
+}

@@ -1,0 +1,159 @@
+//! The built binary, end to end: `fxmon run --source simulate` as a child process.
+
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A running `fxmon run` on a free loopback port.
+struct Fxmon {
+    child: Child,
+    base: String,
+}
+
+impl Fxmon {
+    fn start(data_dir: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_fxmon"))
+            .args(["run", "--source", "simulate", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env_remove("FXMON_PAIRS")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the fxmon binary starts");
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Option<(u16, Value)> {
+        let response = reqwest::get(format!("{}{path}", self.base)).await.ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.json().await.ok()?))
+    }
+
+    /// Polls `path` until `ready` holds for its body.
+    async fn wait_for(&self, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some((200, body)) = self.get(path).await {
+                if ready(&body) {
+                    return body;
+                }
+            }
+            assert!(Instant::now() < deadline, "{path} never became ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn terminate(mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "fxmon did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Fxmon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn all_volatilities_known(body: &Value) -> bool {
+    let rates = body.as_array().unwrap();
+    rates.len() == 8 && rates.iter().all(|r| r["volatility"].is_number())
+}
+
+fn rate_of(body: &Value, pair: &str) -> f64 {
+    body.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["pair"] == pair)
+        .unwrap_or_else(|| panic!("{pair} missing from {body}"))["rate"]
+        .as_f64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn run_serves_changing_rates_stops_cleanly_on_sigterm_and_keeps_history_across_restarts() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let fxmon = Fxmon::start(data_dir.path());
+
+    let (status, health) = loop {
+        if let Some(answer) = fxmon.get("/health").await {
+            break answer;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status, 200, "{health}");
+
+    let first = fxmon.wait_for("/rates", all_volatilities_known).await;
+    let first_time = first[0]["timestamp"].as_str().unwrap().to_owned();
+    let second = fxmon
+        .wait_for("/rates", |b| {
+            all_volatilities_known(b) && b[0]["timestamp"] != first_time.as_str()
+        })
+        .await;
+    let pairs: Vec<&str> = second
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["pair"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pairs,
+        ["USD/EUR", "USD/GBP", "USD/JPY", "USD/CAD", "USD/AUD", "USD/CHF", "USD/CNY", "USD/INR"]
+    );
+    assert!(
+        pairs
+            .iter()
+            .any(|p| rate_of(&first, p) != rate_of(&second, p)),
+        "no rate moved"
+    );
+    for rate in second.as_array().unwrap() {
+        assert_eq!(rate["source"], "simulator");
+        assert!(rate["volatility_log_return"].is_number(), "{rate}");
+    }
+    let (_, history) = fxmon
+        .get("/rates/USD/EUR/history?limit=10000")
+        .await
+        .unwrap();
+    let kept = history.as_array().unwrap().len();
+    assert!(kept >= 3, "history holds {kept} points");
+
+    assert_eq!(fxmon.terminate().code(), Some(0), "SIGTERM must exit 0");
+
+    let fxmon = Fxmon::start(data_dir.path());
+    // Right after the restart, before or after new ticks, the old history is all there.
+    let history = fxmon
+        .wait_for("/rates/USD%2FEUR/history?limit=10000", |b| {
+            b.as_array().unwrap().len() >= kept
+        })
+        .await;
+    let earliest = history[0]["timestamp"].as_str().unwrap();
+    assert!(
+        earliest < first_time.as_str(),
+        "{earliest} should predate {first_time}"
+    );
+    assert_eq!(fxmon.terminate().code(), Some(0));
+}
