@@ -10,7 +10,10 @@ use serde_json::json;
 pub enum ApiError {
     /// 400: a parameter is invalid; names it.
     #[error("{param}: {message}")]
-    BadParam { param: &'static str, message: String },
+    BadParam {
+        param: &'static str,
+        message: String,
+    },
     /// 404: nothing known under this name.
     #[error("{0}")]
     NotFound(String),
@@ -35,7 +38,9 @@ impl ApiError {
 impl From<fxmon_app::ports::StoreError> for ApiError {
     fn from(error: fxmon_app::ports::StoreError) -> Self {
         match error {
-            fxmon_app::ports::StoreError::Unavailable(e) => Self::Unavailable(format!("store: {e}")),
+            fxmon_app::ports::StoreError::Unavailable(e) => {
+                Self::Unavailable(format!("store: {e}"))
+            }
             fxmon_app::ports::StoreError::Rejected(e) => Self::Internal(format!("store: {e}")),
         }
     }
@@ -44,15 +49,25 @@ impl From<fxmon_app::ports::StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, detail, param) = match &self {
-            ApiError::BadParam { param, .. } => (StatusCode::BAD_REQUEST, self.to_string(), Some(*param)),
+            ApiError::BadParam { param, .. } => {
+                (StatusCode::BAD_REQUEST, self.to_string(), Some(*param))
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string(), None),
             ApiError::Unavailable(_) => {
                 tracing::warn!("Request failed: {self}");
-                (StatusCode::SERVICE_UNAVAILABLE, "A dependency is unavailable; retry later.".to_owned(), None)
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "A dependency is unavailable; retry later.".to_owned(),
+                    None,
+                )
             }
             ApiError::Internal(_) => {
                 tracing::error!("Request failed: {self}");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Internal error.".to_owned(), None)
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error.".to_owned(),
+                    None,
+                )
             }
         };
         let mut body = json!({

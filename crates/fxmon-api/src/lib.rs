@@ -30,7 +30,11 @@ pub fn router(deps: ApiDeps) -> Router {
 }
 
 /// Serves the API on `listener` until `shutdown`, then finishes in-flight requests.
-pub async fn serve(listener: TcpListener, deps: ApiDeps, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    deps: ApiDeps,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     axum::serve(listener, router(deps))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

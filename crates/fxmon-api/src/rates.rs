@@ -97,19 +97,34 @@ pub async fn get_history_encoded(
     history(deps, pair, params).await
 }
 
-async fn history(deps: ApiDeps, pair: Pair, params: HistoryParams) -> Result<Json<Vec<PointView>>, ApiError> {
+async fn history(
+    deps: ApiDeps,
+    pair: Pair,
+    params: HistoryParams,
+) -> Result<Json<Vec<PointView>>, ApiError> {
     let hours = params.hours.unwrap_or(24);
     if !(1..=720).contains(&hours) {
-        return Err(ApiError::bad("hours", format!("{hours} is outside 1..=720")));
+        return Err(ApiError::bad(
+            "hours",
+            format!("{hours} is outside 1..=720"),
+        ));
     }
     let limit = params.limit.unwrap_or(100);
     if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::bad("limit", format!("{limit} is outside 1..=10000")));
+        return Err(ApiError::bad(
+            "limit",
+            format!("{limit} is outside 1..=10000"),
+        ));
     }
     let order = match params.order.as_deref() {
         None | Some("asc") => Order::Asc,
         Some("desc") => Order::Desc,
-        Some(other) => return Err(ApiError::bad("order", format!("{other:?} must be \"asc\" or \"desc\""))),
+        Some(other) => {
+            return Err(ApiError::bad(
+                "order",
+                format!("{other:?} must be \"asc\" or \"desc\""),
+            ))
+        }
     };
     let query = HistoryQuery {
         pair,

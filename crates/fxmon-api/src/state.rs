@@ -36,7 +36,8 @@ impl ApiDeps {
         let Some(point) = latest.into_iter().next() else {
             return Ok(None);
         };
-        let rate = Rate::new(point.rate).map_err(|e| ApiError::Internal(format!("stored {pair}: {e}")))?;
+        let rate =
+            Rate::new(point.rate).map_err(|e| ApiError::Internal(format!("stored {pair}: {e}")))?;
         let quote = Quote {
             pair,
             rate,

@@ -12,7 +12,9 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::consume::{consume, Handled, SnapshotHandler};
-use crate::ports::{AlertStore, AlertTrigger, BusError, BusPublisher, BusSubscriber, StoreError, Topic};
+use crate::ports::{
+    AlertStore, AlertTrigger, BusError, BusPublisher, BusSubscriber, StoreError, Topic,
+};
 
 /// What the alerter needs.
 pub struct AlerterDeps {
@@ -66,7 +68,10 @@ impl Alerter {
     }
 
     /// Evaluates every active rule; returns the triggers newly recorded.
-    pub async fn evaluate(&mut self, snapshot: &RateSnapshot) -> Result<Vec<AlertTrigger>, StoreError> {
+    pub async fn evaluate(
+        &mut self,
+        snapshot: &RateSnapshot,
+    ) -> Result<Vec<AlertTrigger>, StoreError> {
         // A replayed or out-of-order snapshot is not a new observation.
         if self
             .last_seen
@@ -78,7 +83,9 @@ impl Alerter {
         let rules = self.deps.store.active_alerts().await?;
         let mut fired = Vec::new();
         for rule in &rules {
-            let Ok(rate) = snapshot.cross(rule.pair) else { continue };
+            let Ok(rate) = snapshot.cross(rule.pair) else {
+                continue;
+            };
             if self.armed.entry(rule.id).or_default().observe(rule, rate) {
                 fired.push(trigger(rule, rate.get(), snapshot.timestamp));
             }
@@ -89,7 +96,8 @@ impl Alerter {
                 recorded.push(trigger);
             }
         }
-        self.last_seen.insert(snapshot.source.clone(), snapshot.timestamp);
+        self.last_seen
+            .insert(snapshot.source.clone(), snapshot.timestamp);
         Ok(recorded)
     }
 }
@@ -113,9 +121,18 @@ impl SnapshotHandler for Alerter {
     async fn handle(&mut self, snapshot: &RateSnapshot) -> Result<Handled, StoreError> {
         for trigger in self.evaluate(snapshot).await? {
             tracing::info!(alert_id = trigger.alert_id, pair = %trigger.pair, rate = trigger.rate, "Alert fired.");
-            let event = serde_json::to_vec(&AlertEvent::from(&trigger)).expect("plain fields serialize");
-            if let Err(error) = self.deps.bus.publish(Topic::Alerts, &trigger.pair.to_string(), event).await {
-                tracing::warn!(event_id = trigger.event_id, "Publishing an alert event failed: {error}");
+            let event =
+                serde_json::to_vec(&AlertEvent::from(&trigger)).expect("plain fields serialize");
+            if let Err(error) = self
+                .deps
+                .bus
+                .publish(Topic::Alerts, &trigger.pair.to_string(), event)
+                .await
+            {
+                tracing::warn!(
+                    event_id = trigger.event_id,
+                    "Publishing an alert event failed: {error}"
+                );
             }
         }
         Ok(Handled)

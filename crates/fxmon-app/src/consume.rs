@@ -56,7 +56,11 @@ pub async fn consume(
                 Err(error @ StoreError::Unavailable(_)) => {
                     attempt = attempt.saturating_add(1);
                     let delay = retry.saturating_mul(1 << attempt.min(6));
-                    tracing::warn!(attempt, retry_in_s = delay.as_secs_f64(), "Handling a snapshot failed; will retry: {error}");
+                    tracing::warn!(
+                        attempt,
+                        retry_in_s = delay.as_secs_f64(),
+                        "Handling a snapshot failed; will retry: {error}"
+                    );
                     // Leaving without a commit is safe: the message is redelivered.
                     if sleep_or_shutdown(delay, &shutdown).await {
                         return Ok(());
@@ -69,8 +73,16 @@ pub async fn consume(
 }
 
 /// Sends an unusable message to the dead-letter topic with the reason.
-async fn dead_letter(bus: &dyn BusPublisher, delivery: &Delivery, reason: &str) -> Result<(), BusError> {
-    tracing::warn!(partition = delivery.partition, offset = delivery.offset, "Dead-lettering a message: {reason}");
+async fn dead_letter(
+    bus: &dyn BusPublisher,
+    delivery: &Delivery,
+    reason: &str,
+) -> Result<(), BusError> {
+    tracing::warn!(
+        partition = delivery.partition,
+        offset = delivery.offset,
+        "Dead-lettering a message: {reason}"
+    );
     let letter = serde_json::json!({
         "topic": Topic::Rates.name(),
         "partition": delivery.partition,
@@ -79,5 +91,10 @@ async fn dead_letter(bus: &dyn BusPublisher, delivery: &Delivery, reason: &str) 
         "reason": reason,
         "payload": String::from_utf8_lossy(&delivery.payload),
     });
-    bus.publish(Topic::DeadLetter, &delivery.key, letter.to_string().into_bytes()).await
+    bus.publish(
+        Topic::DeadLetter,
+        &delivery.key,
+        letter.to_string().into_bytes(),
+    )
+    .await
 }

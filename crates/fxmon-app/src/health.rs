@@ -65,7 +65,11 @@ pub async fn check(deps: &HealthDeps, now: DateTime<Utc>) -> HealthReport {
     if let Some(source) = &deps.source {
         components.push(source_component(source, now, deps.stale_after));
     }
-    let status = components.iter().map(|c| c.status).max().unwrap_or(Status::Healthy);
+    let status = components
+        .iter()
+        .map(|c| c.status)
+        .max()
+        .unwrap_or(Status::Healthy);
     HealthReport {
         status,
         checked_at: now,
@@ -78,7 +82,11 @@ fn source_component(source: &SourceHealth, now: DateTime<Utc>, stale_after: Dura
     let name = "rate_source";
     match status.state(now, stale_after) {
         SourceState::Ok => ok(name, &format!("{}: fresh", status.source)),
-        SourceState::Starting => bad(name, Status::Degraded, format!("{}: no successful fetch yet", status.source)),
+        SourceState::Starting => bad(
+            name,
+            Status::Degraded,
+            format!("{}: no successful fetch yet", status.source),
+        ),
         SourceState::Failing => bad(
             name,
             Status::Degraded,
@@ -95,7 +103,10 @@ fn source_component(source: &SourceHealth, now: DateTime<Utc>, stale_after: Dura
             format!(
                 "{}: stale, provider data as of {} is older than {}s",
                 status.source,
-                status.last_as_of.map(fxmon_core::snapshot::format_time).unwrap_or_default(),
+                status
+                    .last_as_of
+                    .map(fxmon_core::snapshot::format_time)
+                    .unwrap_or_default(),
                 stale_after.as_secs()
             ),
         ),
@@ -111,5 +122,9 @@ fn ok(name: &'static str, detail: &str) -> Component {
 }
 
 fn bad(name: &'static str, status: Status, detail: String) -> Component {
-    Component { name, status, detail }
+    Component {
+        name,
+        status,
+        detail,
+    }
 }

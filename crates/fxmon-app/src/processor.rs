@@ -61,7 +61,12 @@ impl Processor {
         if let Err(error) = self.deps.cache.put_quotes(&quotes).await {
             tracing::warn!("Updating cached quotes failed: {error}");
         }
-        if let Err(error) = self.deps.cache.put_cross_rates(snapshot.timestamp, &crosses).await {
+        if let Err(error) = self
+            .deps
+            .cache
+            .put_cross_rates(snapshot.timestamp, &crosses)
+            .await
+        {
             tracing::warn!("Updating cached cross rates failed: {error}");
         }
         Ok(inserted)
@@ -71,7 +76,9 @@ impl Processor {
     async fn quotes(&mut self, snapshot: &RateSnapshot) -> Result<Vec<Quote>, StoreError> {
         let mut quotes = Vec::new();
         for pair in self.tracked.pairs_in(snapshot) {
-            let Ok(rate) = snapshot.cross(pair) else { continue };
+            let Ok(rate) = snapshot.cross(pair) else {
+                continue;
+            };
             let window = self.window(pair).await?;
             window.push(snapshot.timestamp, rate);
             // An older snapshot (replayed or out of order) must not roll the cache back.
@@ -101,8 +108,13 @@ impl Processor {
 }
 
 /// Rebuilds a pair's volatility window from its newest stored updates.
-pub async fn load_window(store: &dyn RateStore, pair: Pair) -> Result<VolatilityWindow, StoreError> {
-    let mut points = store.history(&HistoryQuery::latest(pair, WINDOW as u32)).await?;
+pub async fn load_window(
+    store: &dyn RateStore,
+    pair: Pair,
+) -> Result<VolatilityWindow, StoreError> {
+    let mut points = store
+        .history(&HistoryQuery::latest(pair, WINDOW as u32))
+        .await?;
     points.reverse();
     let mut window = VolatilityWindow::new();
     for point in points {
@@ -116,7 +128,10 @@ pub async fn load_window(store: &dyn RateStore, pair: Pair) -> Result<Volatility
 /// Every ordered pair among the tracked currencies (all of the snapshot's for `All`).
 pub fn cross_matrix(snapshot: &RateSnapshot, tracked: &Tracked) -> Vec<(Pair, Rate)> {
     let currencies: Vec<_> = match tracked.currencies() {
-        Some(wanted) => snapshot.currencies().filter(|c| wanted.contains(c)).collect(),
+        Some(wanted) => snapshot
+            .currencies()
+            .filter(|c| wanted.contains(c))
+            .collect(),
         None => snapshot.currencies().collect(),
     };
     let mut rates = Vec::with_capacity(currencies.len() * currencies.len());

@@ -46,7 +46,8 @@ pub async fn serve(
         let jitter = rand::thread_rng().gen::<f64>();
         let delay = match fetched {
             Ok(fetched) => {
-                deps.health.succeeded(now, fetched.as_of, fetched.next_update);
+                deps.health
+                    .succeeded(now, fetched.as_of, fetched.next_update);
                 let snapshot = snapshot_of(&fetched, deps.source.name(), &config.tracked, now);
                 match snapshot {
                     Some(s) if config.publish_unchanged || !same_data(last.as_ref(), &s) => {
@@ -59,17 +60,34 @@ pub async fn serve(
                         tracing::debug!(as_of = %s.timestamp, rates = s.rates.len(), "Published a snapshot.");
                         last = Some(s);
                     }
-                    Some(s) => tracing::debug!(as_of = %s.timestamp, "Provider data unchanged; not republished."),
-                    None => tracing::warn!(source = deps.source.name(), "The provider returned none of the tracked currencies."),
+                    Some(s) => {
+                        tracing::debug!(as_of = %s.timestamp, "Provider data unchanged; not republished.")
+                    }
+                    None => tracing::warn!(
+                        source = deps.source.name(),
+                        "The provider returned none of the tracked currencies."
+                    ),
                 }
-                config.policy.after_success(now, fetched.next_update, jitter)
+                config
+                    .policy
+                    .after_success(now, fetched.next_update, jitter)
             }
             Err(error) => {
                 let failures = deps.health.failed(now, error.to_string());
                 // A refused request (bad key, quota) will not fix itself soon: wait the longest.
-                let failures = if error.is_transient() { failures } else { u32::MAX };
-                let delay = config.policy.after_failure(failures, error.retry_after(), jitter);
-                tracing::warn!(source = deps.source.name(), retry_in_s = delay.as_secs_f64(), "Fetching rates failed: {error}");
+                let failures = if error.is_transient() {
+                    failures
+                } else {
+                    u32::MAX
+                };
+                let delay = config
+                    .policy
+                    .after_failure(failures, error.retry_after(), jitter);
+                tracing::warn!(
+                    source = deps.source.name(),
+                    retry_in_s = delay.as_secs_f64(),
+                    "Fetching rates failed: {error}"
+                );
                 delay
             }
         };

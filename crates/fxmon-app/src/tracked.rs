@@ -50,7 +50,9 @@ impl Tracked {
     pub fn currencies(&self) -> Option<BTreeSet<Currency>> {
         match self {
             Tracked::All => None,
-            Tracked::Pairs(pairs) => Some(pairs.iter().flat_map(|p| [p.base(), p.quote()]).collect()),
+            Tracked::Pairs(pairs) => {
+                Some(pairs.iter().flat_map(|p| [p.base(), p.quote()]).collect())
+            }
         }
     }
 }
@@ -73,7 +75,9 @@ mod tests {
 
     #[test]
     fn the_default_is_the_seeds_eight_pairs() {
-        let Tracked::Pairs(pairs) = Tracked::seed_default() else { panic!() };
+        let Tracked::Pairs(pairs) = Tracked::seed_default() else {
+            panic!()
+        };
         assert_eq!(pairs.len(), 8);
         assert_eq!(Tracked::seed_default().currencies().unwrap().len(), 9);
     }

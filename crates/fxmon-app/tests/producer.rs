@@ -40,7 +40,10 @@ impl RateSource for Scripted {
     }
 
     async fn fetch(&self) -> Result<FetchedRates, SourceError> {
-        self.fetches.lock().unwrap().push(tokio::time::Instant::now());
+        self.fetches
+            .lock()
+            .unwrap()
+            .push(tokio::time::Instant::now());
         let next = self.outcomes.lock().unwrap().pop_front();
         match next {
             Some(Ok(rates)) => {
@@ -48,7 +51,12 @@ impl RateSource for Scripted {
                 Ok(rates)
             }
             Some(Err(e)) => Err(e),
-            None => Ok(self.last.lock().unwrap().clone().expect("script ends on a success")),
+            None => Ok(self
+                .last
+                .lock()
+                .unwrap()
+                .clone()
+                .expect("script ends on a success")),
         }
     }
 }
@@ -60,7 +68,10 @@ struct Captured(Mutex<Vec<RateSnapshot>>);
 impl BusPublisher for Captured {
     async fn publish(&self, topic: Topic, _key: &str, payload: Vec<u8>) -> Result<(), BusError> {
         assert_eq!(topic, Topic::Rates);
-        self.0.lock().unwrap().push(RateSnapshot::from_json(&payload).unwrap());
+        self.0
+            .lock()
+            .unwrap()
+            .push(RateSnapshot::from_json(&payload).unwrap());
         Ok(())
     }
     async fn ping(&self) -> Result<(), BusError> {
@@ -119,7 +130,12 @@ fn start(source: Arc<Scripted>, publish_unchanged: bool) -> Running {
 async fn stop(running: Running) -> Vec<RateSnapshot> {
     running.shutdown.cancel();
     running.task.await.unwrap().unwrap();
-    Arc::try_unwrap(running.bus).ok().unwrap().0.into_inner().unwrap()
+    Arc::try_unwrap(running.bus)
+        .ok()
+        .unwrap()
+        .0
+        .into_inner()
+        .unwrap()
 }
 
 #[tokio::test(start_paused = true)]
@@ -186,15 +202,27 @@ async fn failures_back_off_exponentially_honour_retry_after_and_show_in_health()
     ]);
     let running = start(source.clone(), false);
     tokio::time::sleep(Duration::from_millis(10)).await;
-    assert_eq!(running.health.status().state(Utc::now(), Duration::from_secs(1)), SourceState::Failing);
+    assert_eq!(
+        running
+            .health
+            .status()
+            .state(Utc::now(), Duration::from_secs(1)),
+        SourceState::Failing
+    );
     // Fetches at 0, ≤1 s, ≤3 s and ≤603 s; the next one (a normal poll) only 30 s later.
     tokio::time::sleep(Duration::from_secs(605)).await;
     assert_eq!(source.fetch_count(), 4);
     let fetches = source.fetches.lock().unwrap().clone();
     let gaps: Vec<Duration> = fetches.windows(2).map(|w| w[1] - w[0]).collect();
     // Backoff steps of 1 s then 2 s with equal jitter, then the 600 s Retry-After.
-    assert!(gaps[0] >= Duration::from_millis(500) && gaps[0] <= Duration::from_secs(1), "{gaps:?}");
-    assert!(gaps[1] >= Duration::from_secs(1) && gaps[1] <= Duration::from_secs(2), "{gaps:?}");
+    assert!(
+        gaps[0] >= Duration::from_millis(500) && gaps[0] <= Duration::from_secs(1),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps[1] >= Duration::from_secs(1) && gaps[1] <= Duration::from_secs(2),
+        "{gaps:?}"
+    );
     assert!(gaps[2] >= Duration::from_secs(600), "{gaps:?}");
     let status = running.health.status();
     assert_eq!(status.consecutive_failures, 0);
@@ -215,11 +243,17 @@ async fn a_refused_request_waits_the_longest_backoff() {
     tokio::time::sleep(Duration::from_secs(149)).await;
     assert_eq!(source.fetch_count(), 1);
     let error = running.health.status().last_error.unwrap();
-    assert!(error.contains("invalid-key") && error.contains("check the key"), "{error}");
+    assert!(
+        error.contains("invalid-key") && error.contains("check the key"),
+        "{error}"
+    );
     tokio::time::sleep(Duration::from_secs(152)).await;
     let fetches = source.fetches.lock().unwrap().clone();
     assert!(fetches.len() >= 2, "retried within the 300 s cap");
     let gap = fetches[1] - fetches[0];
-    assert!(gap >= Duration::from_secs(150) && gap <= Duration::from_secs(300), "{gap:?}");
+    assert!(
+        gap >= Duration::from_secs(150) && gap <= Duration::from_secs(300),
+        "{gap:?}"
+    );
     stop(running).await;
 }

@@ -5,7 +5,9 @@ pub mod cache;
 pub mod source;
 pub mod store;
 
-pub use bus::{BusError, BusPublisher, BusSubscriber, Delivery, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
+pub use bus::{
+    BusError, BusPublisher, BusSubscriber, Delivery, Topic, ALERTER_GROUP, PROCESSOR_GROUP,
+};
 pub use cache::{CacheError, Quote, RateCache};
 pub use source::{FetchedRates, RateSource, SourceError};
 pub use store::{
