@@ -14,13 +14,19 @@ struct Fxmon {
 
 impl Fxmon {
     fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, &["--source", "simulate"])
+    }
+
+    fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let child = Command::new(env!("CARGO_BIN_EXE_fxmon"))
-            .args(["run", "--source", "simulate", "--listen"])
+            .arg("run")
+            .args(extra)
+            .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
             .arg(data_dir)
@@ -155,5 +161,35 @@ async fn run_serves_changing_rates_stops_cleanly_on_sigterm_and_keeps_history_ac
         earliest < first_time.as_str(),
         "{earliest} should predate {first_time}"
     );
+    assert_eq!(fxmon.terminate().code(), Some(0));
+}
+
+#[tokio::test]
+async fn with_the_provider_unreachable_run_keeps_serving_and_health_names_the_failing_source() {
+    let data_dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on stands in for "no network": the connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let unreachable = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let fxmon = Fxmon::start_with(data_dir.path(), &["--source-url", &unreachable]);
+    let health = fxmon
+        .wait_for("/health", |b| {
+            b["components"].as_array().unwrap().iter().any(|c| {
+                c["name"] == "rate_source" && c["detail"].as_str().unwrap().contains("failing")
+            })
+        })
+        .await;
+    assert_eq!(health["status"], "degraded", "{health}");
+    let source = health["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "rate_source")
+        .unwrap();
+    let detail = source["detail"].as_str().unwrap();
+    assert!(detail.starts_with("exchangerate-api.com"), "{detail}");
+    assert!(detail.contains("cannot reach the provider"), "{detail}");
+    let (status, rates) = fxmon.get("/rates").await.unwrap();
+    assert_eq!((status, rates), (200, serde_json::json!([])));
     assert_eq!(fxmon.terminate().code(), Some(0));
 }

@@ -12,7 +12,7 @@ use fxmon_adapters::memory::{MemoryBus, MemoryRateCache};
 use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_app::alerter::{self, Alerter, AlerterDeps};
 use fxmon_app::ports::{
-    AlertStore, BusPublisher, BusSubscriber, HistoryQuery, RatePoint, RateCache, RateStore,
+    AlertStore, BusPublisher, BusSubscriber, HistoryQuery, RateCache, RatePoint, RateStore,
     StoreError, StoredRate, Topic,
 };
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
@@ -38,7 +38,9 @@ fn snapshot(second: i64, eur: f64, gbp: f64) -> RateSnapshot {
 
 async fn store() -> (tempfile::TempDir, Arc<SqliteStore>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("fxmon.db")).await.unwrap();
+    let store = SqliteStore::open(&dir.path().join("fxmon.db"))
+        .await
+        .unwrap();
     (dir, Arc::new(store))
 }
 
@@ -46,7 +48,11 @@ fn tracked() -> Tracked {
     Tracked::parse("USD/EUR,EUR/GBP,USD/JPY").unwrap()
 }
 
-fn processor(store: Arc<dyn RateStore>, cache: Arc<MemoryRateCache>, bus: Arc<MemoryBus>) -> Processor {
+fn processor(
+    store: Arc<dyn RateStore>,
+    cache: Arc<MemoryRateCache>,
+    bus: Arc<MemoryBus>,
+) -> Processor {
     Processor::new(
         ProcessorDeps {
             store,
@@ -62,15 +68,24 @@ async fn a_snapshot_is_stored_then_cached_with_crosses_and_volatility() {
     let (_dir, store) = store().await;
     let cache = Arc::new(MemoryRateCache::new());
     let mut processor = processor(store.clone(), cache.clone(), Arc::new(MemoryBus::new(8)));
-    assert_eq!(processor.process(&snapshot(0, 0.85, 0.79)).await.unwrap(), 3);
-    assert_eq!(processor.process(&snapshot(1, 0.86, 0.78)).await.unwrap(), 3);
+    assert_eq!(
+        processor.process(&snapshot(0, 0.85, 0.79)).await.unwrap(),
+        3
+    );
+    assert_eq!(
+        processor.process(&snapshot(1, 0.86, 0.78)).await.unwrap(),
+        3
+    );
 
     let eur_gbp = cache.quote(pair("EUR/GBP")).await.unwrap().unwrap();
     assert!((eur_gbp.rate.get() - 0.78 / 0.86).abs() < 1e-15);
     assert_eq!(eur_gbp.as_of, at(1));
     let expected = ((0.79f64 / 0.85 - 0.78 / 0.86).abs()) / 2f64.sqrt();
     assert!((eur_gbp.volatility.level.unwrap() - expected).abs() < 1e-12);
-    assert!(eur_gbp.volatility.log_return.is_none(), "one return is not enough");
+    assert!(
+        eur_gbp.volatility.log_return.is_none(),
+        "one return is not enough"
+    );
 
     let (cross, as_of) = cache.cross_rate(pair("JPY/GBP")).await.unwrap().unwrap();
     assert!((cross.get() - 0.78 / 150.0).abs() < 1e-15);
@@ -84,11 +99,20 @@ async fn a_replayed_snapshot_stores_nothing_and_changes_no_figure() {
     let cache = Arc::new(MemoryRateCache::new());
     let mut processor = processor(store.clone(), cache.clone(), Arc::new(MemoryBus::new(8)));
     for (i, eur) in [0.85, 0.86, 0.84].into_iter().enumerate() {
-        processor.process(&snapshot(i as i64, eur, 0.79)).await.unwrap();
+        processor
+            .process(&snapshot(i as i64, eur, 0.79))
+            .await
+            .unwrap();
     }
     let before = cache.quote(pair("USD/EUR")).await.unwrap().unwrap();
-    assert_eq!(processor.process(&snapshot(1, 0.86, 0.79)).await.unwrap(), 0);
-    assert_eq!(processor.process(&snapshot(2, 0.84, 0.79)).await.unwrap(), 0);
+    assert_eq!(
+        processor.process(&snapshot(1, 0.86, 0.79)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        processor.process(&snapshot(2, 0.84, 0.79)).await.unwrap(),
+        0
+    );
     assert_eq!(store.count_rates().await.unwrap(), 9);
     assert_eq!(cache.quote(pair("USD/EUR")).await.unwrap().unwrap(), before);
 }
@@ -97,9 +121,16 @@ async fn a_replayed_snapshot_stores_nothing_and_changes_no_figure() {
 async fn a_restarted_processor_rebuilds_volatility_from_the_store() {
     let (_dir, store) = store().await;
     let levels = [0.85, 0.86, 0.84, 0.87];
-    let mut first = processor(store.clone(), Arc::new(MemoryRateCache::new()), Arc::new(MemoryBus::new(8)));
+    let mut first = processor(
+        store.clone(),
+        Arc::new(MemoryRateCache::new()),
+        Arc::new(MemoryBus::new(8)),
+    );
     for (i, eur) in levels[..3].iter().enumerate() {
-        first.process(&snapshot(i as i64, *eur, 0.79)).await.unwrap();
+        first
+            .process(&snapshot(i as i64, *eur, 0.79))
+            .await
+            .unwrap();
     }
     drop(first);
     let cache = Arc::new(MemoryRateCache::new());
@@ -146,7 +177,11 @@ async fn a_failed_store_write_leaves_the_cache_untouched_and_is_retried_until_it
     let bus = Arc::new(MemoryBus::new(8));
     let mut direct = processor(store.clone(), cache.clone(), bus.clone());
     assert!(direct.process(&snapshot(0, 0.85, 0.79)).await.is_err());
-    assert_eq!(cache.quote(pair("USD/EUR")).await.unwrap(), None, "cache ahead of store");
+    assert_eq!(
+        cache.quote(pair("USD/EUR")).await.unwrap(),
+        None,
+        "cache ahead of store"
+    );
 
     let inbox = Box::new(bus.subscribe(Topic::Rates, "processor"));
     let shutdown = CancellationToken::new();
@@ -156,7 +191,9 @@ async fn a_failed_store_write_leaves_the_cache_untouched_and_is_retried_until_it
         Duration::from_millis(5),
         shutdown.clone(),
     ));
-    bus.publish(Topic::Rates, "k", snapshot(0, 0.85, 0.79).to_json()).await.unwrap();
+    bus.publish(Topic::Rates, "k", snapshot(0, 0.85, 0.79).to_json())
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(cache.quote(pair("USD/EUR")).await.unwrap(), None);
     store.down.store(false, Ordering::SeqCst);
@@ -180,17 +217,30 @@ async fn a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_i
         Duration::from_millis(5),
         shutdown.clone(),
     ));
-    let bad = br#"{"timestamp":"2026-02-04T10:30:00Z","base":"USD","rates":{"USD/EUR":-1},"source":"x"}"#;
+    let bad =
+        br#"{"timestamp":"2026-02-04T10:30:00Z","base":"USD","rates":{"USD/EUR":-1},"source":"x"}"#;
     bus.publish(Topic::Rates, "k", bad.to_vec()).await.unwrap();
-    bus.publish(Topic::Rates, "k", b"{not json".to_vec()).await.unwrap();
-    bus.publish(Topic::Rates, "k", snapshot(0, 0.85, 0.79).to_json()).await.unwrap();
+    bus.publish(Topic::Rates, "k", b"{not json".to_vec())
+        .await
+        .unwrap();
+    bus.publish(Topic::Rates, "k", snapshot(0, 0.85, 0.79).to_json())
+        .await
+        .unwrap();
 
-    let letter: serde_json::Value = serde_json::from_slice(&dead.next().await.unwrap().unwrap().payload).unwrap();
+    let letter: serde_json::Value =
+        serde_json::from_slice(&dead.next().await.unwrap().unwrap().payload).unwrap();
     assert_eq!(letter["topic"], "fx-rates");
-    assert!(letter["reason"].as_str().unwrap().contains("USD/EUR"), "{letter}");
+    assert!(
+        letter["reason"].as_str().unwrap().contains("USD/EUR"),
+        "{letter}"
+    );
     assert_eq!(letter["payload"], String::from_utf8_lossy(bad).as_ref());
-    let letter: serde_json::Value = serde_json::from_slice(&dead.next().await.unwrap().unwrap().payload).unwrap();
-    assert!(letter["reason"].as_str().unwrap().contains("JSON"), "{letter}");
+    let letter: serde_json::Value =
+        serde_json::from_slice(&dead.next().await.unwrap().unwrap().payload).unwrap();
+    assert!(
+        letter["reason"].as_str().unwrap().contains("JSON"),
+        "{letter}"
+    );
     wait_until(|| async { cache.quote(pair("USD/EUR")).await.unwrap().is_some() }).await;
     assert_eq!(store.count_rates().await.unwrap(), 3);
     shutdown.cancel();
@@ -200,8 +250,14 @@ async fn a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_i
 #[tokio::test]
 async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_records_nothing() {
     let (_dir, store) = store().await;
-    let below = store.create_alert(pair("USD/EUR"), Condition::Below, 0.85).await.unwrap();
-    let cross = store.create_alert(pair("EUR/GBP"), Condition::Above, 0.93).await.unwrap();
+    let below = store
+        .create_alert(pair("USD/EUR"), Condition::Below, 0.85)
+        .await
+        .unwrap();
+    let cross = store
+        .create_alert(pair("EUR/GBP"), Condition::Above, 0.93)
+        .await
+        .unwrap();
     let bus = Arc::new(MemoryBus::new(64));
     let mut events = bus.subscribe(Topic::Alerts, "inspector");
     let inbox = Box::new(bus.subscribe(Topic::Rates, "alerter"));
@@ -210,12 +266,23 @@ async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_rec
         store: store.clone(),
         bus: bus.clone(),
     });
-    let task = tokio::spawn(alerter::serve(alerter, inbox, Duration::from_millis(5), shutdown.clone()));
+    let task = tokio::spawn(alerter::serve(
+        alerter,
+        inbox,
+        Duration::from_millis(5),
+        shutdown.clone(),
+    ));
 
     // USD/EUR: 0.86 (armed), 0.84 fires, 0.83 same episode, 0.86 re-arms, 0.84 fires again.
     // EUR/GBP = USD/GBP ÷ USD/EUR: 0.919, 0.952 fires, 0.940 same episode, 0.919 re-arms,
     // 0.952 fires again.
-    let script = [(0.86, 0.79), (0.84, 0.80), (0.83, 0.78), (0.86, 0.79), (0.84, 0.80)];
+    let script = [
+        (0.86, 0.79),
+        (0.84, 0.80),
+        (0.83, 0.78),
+        (0.86, 0.79),
+        (0.84, 0.80),
+    ];
     let snapshots: Vec<RateSnapshot> = script
         .iter()
         .enumerate()
@@ -226,16 +293,32 @@ async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_rec
     }
     let mut fired = Vec::new();
     for _ in 0..4 {
-        let event: serde_json::Value = serde_json::from_slice(&events.next().await.unwrap().unwrap().payload).unwrap();
-        fired.push((event["alert_id"].as_i64().unwrap(), event["triggered_at"].as_str().unwrap().to_owned()));
-        for field in ["event_id", "pair", "condition", "threshold", "current_rate", "message"] {
+        let event: serde_json::Value =
+            serde_json::from_slice(&events.next().await.unwrap().unwrap().payload).unwrap();
+        fired.push((
+            event["alert_id"].as_i64().unwrap(),
+            event["triggered_at"].as_str().unwrap().to_owned(),
+        ));
+        for field in [
+            "event_id",
+            "pair",
+            "condition",
+            "threshold",
+            "current_rate",
+            "message",
+        ] {
             assert!(!event[field].is_null(), "{field} missing in {event}");
         }
     }
     let t = |i| fxmon_core::snapshot::format_time(at(i));
     assert_eq!(
         fired,
-        vec![(below.id, t(1)), (cross.id, t(1)), (below.id, t(4)), (cross.id, t(4))]
+        vec![
+            (below.id, t(1)),
+            (cross.id, t(1)),
+            (below.id, t(4)),
+            (cross.id, t(4))
+        ]
     );
     // Replaying every snapshot records no new history row and publishes nothing.
     for s in &snapshots {
