@@ -55,7 +55,7 @@ pub async fn consume(
                 }
                 Err(error @ StoreError::Unavailable(_)) => {
                     attempt = attempt.saturating_add(1);
-                    let delay = retry.saturating_mul(1 << attempt.min(6));
+                    let delay = retry.saturating_mul(1 << (attempt - 1).min(6));
                     tracing::warn!(
                         attempt,
                         retry_in_s = delay.as_secs_f64(),
