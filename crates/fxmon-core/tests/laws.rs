@@ -87,3 +87,14 @@ proptest! {
         prop_assert!((r1 - r0).abs() <= 1e-9 * r0.max(1e-9), "{r1} vs {r0}");
     }
 }
+
+proptest! {
+    #[test]
+    fn a_snapshot_survives_the_wire_bit_for_bit(legs in prop::collection::vec(1e-300f64..1e300, CODES.len())) {
+        let s = snapshot(&legs);
+        let back = RateSnapshot::from_json(&s.to_json()).unwrap();
+        for (pair, rate) in &s.rates {
+            prop_assert_eq!(back.rates[pair].get().to_bits(), rate.get().to_bits());
+        }
+    }
+}

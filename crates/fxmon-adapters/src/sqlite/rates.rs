@@ -1,0 +1,86 @@
+//! `RateStore` over SQLite: batched idempotent inserts, counts and the health check.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use fxmon_app::ports::{HistoryQuery, RatePoint, RateStore, StoreError, StoredRate};
+use sqlx::{QueryBuilder, Sqlite};
+
+use super::error::store_error;
+use super::{history, time, SqliteStore};
+
+/// Rows per INSERT: 7 binds each stays far below SQLite's 32766-variable limit.
+const CHUNK_ROWS: usize = 500;
+
+#[async_trait]
+impl RateStore for SqliteStore {
+    async fn insert_rates(&self, rows: &[StoredRate]) -> Result<u64, StoreError> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let created_at = time::encode(Utc::now())?;
+        // Dropped without commit on any error, so a failed batch leaves nothing behind.
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let mut inserted = 0;
+        for chunk in rows.chunks(CHUNK_ROWS) {
+            let mut insert = insert_statement(chunk, &created_at)?;
+            let done = insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+            inserted += done.rows_affected();
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(inserted)
+    }
+
+    async fn history(&self, query: &HistoryQuery) -> Result<Vec<RatePoint>, StoreError> {
+        history::history(&self.pool, query).await
+    }
+
+    async fn count_rates(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fx_rates")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(count.unsigned_abs())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+/// One multi-row `INSERT ... ON CONFLICT DO NOTHING`: a row already stored is skipped and
+/// not counted in `rows_affected`.
+fn insert_statement<'a>(
+    chunk: &[StoredRate],
+    created_at: &'a str,
+) -> Result<QueryBuilder<'a, Sqlite>, StoreError> {
+    let timestamps = chunk
+        .iter()
+        .map(|row| time::encode(row.timestamp))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut insert = QueryBuilder::new(
+        "INSERT INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) ",
+    );
+    insert.push_values(
+        chunk.iter().zip(timestamps),
+        |mut values, (row, timestamp)| {
+            values
+                .push_bind(row.pair.to_string())
+                .push_bind(row.pair.base().code().to_owned())
+                .push_bind(row.pair.quote().code().to_owned())
+                .push_bind(row.rate.get())
+                .push_bind(timestamp)
+                .push_bind(row.source.clone())
+                .push_bind(created_at);
+        },
+    );
+    insert.push(" ON CONFLICT (pair, timestamp, source) DO NOTHING");
+    Ok(insert)
+}

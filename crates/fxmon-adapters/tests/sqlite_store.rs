@@ -1,0 +1,232 @@
+//! `SqliteStore` as a `RateStore`: idempotent batches, transactions, reopening, history.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use fxmon_adapters::sqlite::SqliteStore;
+use fxmon_app::ports::{HistoryQuery, Order, RateStore, StoreError, StoredRate};
+use fxmon_core::{Pair, Rate};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+use tempfile::TempDir;
+
+async fn fresh_store() -> (TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("fxmon.db"))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+fn row(pair: &str, rate: f64, timestamp: &str, source: &str) -> StoredRate {
+    StoredRate {
+        pair: Pair::parse(pair).unwrap(),
+        rate: Rate::new(rate).unwrap(),
+        timestamp: at(timestamp),
+        source: source.to_owned(),
+    }
+}
+
+/// `n` EUR/USD rows one minute apart.
+fn minutes(n: usize) -> Vec<StoredRate> {
+    let start = at("2026-10-30T00:00:00Z");
+    (0..n)
+        .map(|i| StoredRate {
+            pair: Pair::parse("EUR/USD").unwrap(),
+            rate: Rate::new(1.1 + i as f64 * 1e-5).unwrap(),
+            timestamp: start + Duration::minutes(i as i64),
+            source: "test".to_owned(),
+        })
+        .collect()
+}
+
+fn query(pair: &str) -> HistoryQuery {
+    HistoryQuery {
+        pair: Pair::parse(pair).unwrap(),
+        from: None,
+        to: None,
+        limit: 1000,
+        offset: 0,
+        order: Order::Asc,
+    }
+}
+
+#[tokio::test]
+async fn inserting_the_same_rows_twice_stores_them_once() {
+    let (_dir, store) = fresh_store().await;
+    let rows = minutes(1200);
+    assert_eq!(store.insert_rates(&rows).await.unwrap(), 1200);
+    assert_eq!(store.insert_rates(&rows).await.unwrap(), 0);
+    assert_eq!(store.insert_rates(&[]).await.unwrap(), 0);
+    assert_eq!(store.count_rates().await.unwrap(), 1200);
+}
+
+#[tokio::test]
+async fn a_row_differing_only_in_source_or_time_is_a_new_row() {
+    let (_dir, store) = fresh_store().await;
+    let rows = [
+        row("EUR/USD", 1.1, "2026-10-30T00:00:00Z", "ecb"),
+        row("EUR/USD", 1.1, "2026-10-30T00:00:00Z", "other"),
+        row("EUR/USD", 1.1, "2026-10-30T00:00:00.000001Z", "ecb"),
+        row("EUR/USD", 1.2, "2026-10-30T00:00:00Z", "ecb"),
+    ];
+    assert_eq!(store.insert_rates(&rows).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_batch_with_an_unstorable_row_past_the_first_chunk_stores_nothing() {
+    let (_dir, store) = fresh_store().await;
+    let mut rows = minutes(1200);
+    rows[1100].timestamp = NaiveDate::from_ymd_opt(10000, 1, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let error = store.insert_rates(&rows).await.unwrap_err();
+    assert!(matches!(error, StoreError::Rejected(_)), "{error}");
+    assert!(error.to_string().contains("0000-9999"), "{error}");
+    assert_eq!(store.count_rates().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_batch_the_database_refuses_midway_is_rolled_back() {
+    let (dir, store) = fresh_store().await;
+    store.insert_rates(&minutes(10)).await.unwrap();
+    // A trigger stands in for any failure SQLite raises after earlier chunks were written.
+    let mut raw = SqliteConnectOptions::new()
+        .filename(dir.path().join("fxmon.db"))
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_gbp BEFORE INSERT ON fx_rates WHEN NEW.quote = 'GBP'
+         BEGIN SELECT RAISE(ABORT, 'test refuses GBP'); END",
+    )
+    .execute(&mut raw)
+    .await
+    .unwrap();
+    raw.close().await.unwrap();
+    let mut rows = minutes(1200);
+    rows.push(row("EUR/GBP", 0.83, "2026-10-30T00:00:00Z", "test"));
+    let error = store.insert_rates(&rows).await.unwrap_err();
+    assert!(matches!(error, StoreError::Rejected(_)), "{error}");
+    assert_eq!(store.count_rates().await.unwrap(), 10);
+}
+
+#[tokio::test]
+async fn reopening_the_file_keeps_the_rows_and_creates_missing_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/deeper/fxmon.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.insert_rates(&minutes(3)).await.unwrap();
+    store.close().await;
+    let reopened = SqliteStore::open(&path).await.unwrap();
+    reopened.migrate().await.unwrap();
+    assert_eq!(reopened.count_rates().await.unwrap(), 3);
+    let points = reopened.history(&query("EUR/USD")).await.unwrap();
+    assert_eq!(points[2].timestamp, at("2026-10-30T00:02:00Z"));
+}
+
+#[tokio::test]
+async fn history_orders_limits_offsets_and_bounds_inclusively() {
+    let (_dir, store) = fresh_store().await;
+    store.insert_rates(&minutes(10)).await.unwrap();
+    let minute = |m: i64| at("2026-10-30T00:00:00Z") + Duration::minutes(m);
+
+    let all = store.history(&query("EUR/USD")).await.unwrap();
+    assert_eq!(all.len(), 10);
+    assert!(all.windows(2).all(|w| w[0].timestamp < w[1].timestamp));
+
+    let latest = HistoryQuery::latest(Pair::parse("EUR/USD").unwrap(), 3);
+    let newest: Vec<_> = store.history(&latest).await.unwrap();
+    assert_eq!(
+        newest.iter().map(|p| p.timestamp).collect::<Vec<_>>(),
+        [minute(9), minute(8), minute(7)]
+    );
+
+    let page = HistoryQuery {
+        offset: 2,
+        limit: 2,
+        ..query("EUR/USD")
+    };
+    let page = store.history(&page).await.unwrap();
+    assert_eq!(
+        page.iter().map(|p| p.timestamp).collect::<Vec<_>>(),
+        [minute(2), minute(3)]
+    );
+
+    let bounded = HistoryQuery {
+        from: Some(minute(4)),
+        to: Some(minute(6)),
+        ..query("EUR/USD")
+    };
+    let bounded = store.history(&bounded).await.unwrap();
+    assert_eq!(
+        bounded.iter().map(|p| p.timestamp).collect::<Vec<_>>(),
+        [minute(4), minute(5), minute(6)]
+    );
+    assert_eq!(bounded[0].source, "test");
+    assert!((bounded[0].rate - (1.1 + 4e-5)).abs() < 1e-12);
+}
+
+#[tokio::test]
+async fn a_pair_stored_only_the_other_way_round_is_answered_inverted() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .insert_rates(&[row("USD/EUR", 0.8, "2026-10-30T10:00:00Z", "api")])
+        .await
+        .unwrap();
+    let points = store.history(&query("EUR/USD")).await.unwrap();
+    assert_eq!(points.len(), 1);
+    assert_eq!(points[0].rate, 1.25);
+    assert_eq!(points[0].source, "api");
+}
+
+#[tokio::test]
+async fn a_cross_is_answered_from_two_legs_of_the_same_time_and_source() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .insert_rates(&[
+            row("USD/EUR", 0.8, "2026-10-30T10:00:00Z", "api"),
+            row("USD/GBP", 0.7, "2026-10-30T10:00:00Z", "api"),
+            // Legs that do not share a time or a source make no cross.
+            row("USD/EUR", 0.9, "2026-10-30T11:00:00Z", "api"),
+            row("USD/GBP", 0.6, "2026-10-30T11:00:01Z", "api"),
+            row("USD/GBP", 0.6, "2026-10-30T11:00:00Z", "other"),
+        ])
+        .await
+        .unwrap();
+    let eur_gbp = store.history(&query("EUR/GBP")).await.unwrap();
+    assert_eq!(eur_gbp.len(), 1);
+    assert!((eur_gbp[0].rate - 0.7 / 0.8).abs() < 1e-15);
+    assert_eq!(eur_gbp[0].timestamp, at("2026-10-30T10:00:00Z"));
+    let gbp_eur = store.history(&query("GBP/EUR")).await.unwrap();
+    assert!((eur_gbp[0].rate * gbp_eur[0].rate - 1.0).abs() < 1e-15);
+}
+
+#[tokio::test]
+async fn a_stored_row_wins_over_a_cross_for_the_same_time_and_source() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .insert_rates(&[
+            row("USD/EUR", 0.8, "2026-10-30T10:00:00Z", "api"),
+            row("USD/GBP", 0.7, "2026-10-30T10:00:00Z", "api"),
+            row("EUR/GBP", 0.875001, "2026-10-30T10:00:00Z", "api"),
+        ])
+        .await
+        .unwrap();
+    let points = store.history(&query("EUR/GBP")).await.unwrap();
+    assert_eq!(points.len(), 1);
+    assert_eq!(points[0].rate, 0.875001);
+}
+
+#[tokio::test]
+async fn a_closed_store_is_unavailable_and_an_open_one_answers_ping() {
+    let (_dir, store) = fresh_store().await;
+    store.ping().await.unwrap();
+    store.close().await;
+    let error = store.ping().await.unwrap_err();
+    assert!(matches!(error, StoreError::Unavailable(_)), "{error}");
+}
