@@ -167,6 +167,30 @@ mod tests {
     }
 
     #[test]
+    fn every_flag_reads_an_fxmon_environment_variable_and_has_help() {
+        fn check(command: &clap::Command) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") || arg.is_positional() {
+                    continue;
+                }
+                let env = arg
+                    .get_env()
+                    .unwrap_or_else(|| panic!("--{id} has no env var"));
+                assert!(
+                    env.to_str().unwrap().starts_with("FXMON_"),
+                    "--{id}: {env:?}"
+                );
+                assert!(arg.get_help().is_some(), "--{id} has no help");
+            }
+            for sub in command.get_subcommands() {
+                check(sub);
+            }
+        }
+        check(&Cli::command());
+    }
+
+    #[test]
     fn a_non_positive_interval_is_refused_with_its_value() {
         let err = Cli::try_parse_from(["fxmon", "run", "--poll-interval", "0"]).unwrap_err();
         assert!(

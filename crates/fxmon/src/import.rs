@@ -28,12 +28,24 @@ pub async fn import_ecb(args: ImportEcbArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the ECB history bundled in the binary (for `run --backfill-ecb`).
+/// Loads the ECB history bundled in the binary (for `run --backfill-ecb`) in one
+/// transaction, so an interrupted backfill leaves the store empty and the next start
+/// backfills again.
 pub async fn backfill_shipped(store: &dyn RateStore) -> anyhow::Result<()> {
-    let summary = import(store, ecb::shipped_history(), false)
+    let started = Instant::now();
+    let days =
+        ecb::parse(ecb::shipped_history()).context("The bundled ECB history is unreadable.")?;
+    let rows: Vec<StoredRate> = ecb::to_stored_rates(&days).collect();
+    let inserted = store
+        .insert_rates(&rows)
         .await
         .context("Failed to backfill the bundled ECB history.")?;
-    tracing::info!("Backfilled the bundled ECB history: {summary}");
+    tracing::info!(
+        days = days.len(),
+        rates = inserted,
+        seconds = started.elapsed().as_secs_f64(),
+        "Backfilled the bundled ECB history."
+    );
     Ok(())
 }
 

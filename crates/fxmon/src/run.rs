@@ -30,6 +30,8 @@ const BUS_CAPACITY: usize = 1024;
 
 /// Runs until a signal or the first service failure.
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone())?);
     let tracked = Tracked::parse(&args.pairs).context("--pairs / FXMON_PAIRS is invalid.")?;
     let source = crate::source::build(&args.source)?;
     let store = Arc::new(
@@ -79,7 +81,6 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         tracked: tracked.clone(),
     };
 
-    let shutdown = CancellationToken::new();
     let mut services = Services::new(shutdown.clone());
     let producer_deps = ProducerDeps {
         source,
@@ -115,7 +116,6 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         "api",
         fxmon_api::serve(listener, api_deps, shutdown.clone()),
     );
-    tokio::spawn(cancel_on_signal(shutdown));
     services.wait().await
 }
 
@@ -153,7 +153,7 @@ impl Services {
                 Ok(()) => tracing::info!(service = name, "Service stopped."),
                 Err(error) => {
                     tracing::error!(service = name, "Service failed: {error:#}");
-                    first_error.get_or_insert(error.context(format!("The {name} failed.")));
+                    first_error.get_or_insert(error.context(format!("The {name} failed")));
                 }
             }
             self.shutdown.cancel();
@@ -162,27 +162,59 @@ impl Services {
     }
 }
 
-/// Cancels `shutdown` on SIGINT or SIGTERM.
-async fn cancel_on_signal(shutdown: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::warn!("Cannot listen for SIGTERM: {error}");
-                std::future::pending::<()>().await;
-            }
+/// Installs SIGINT and SIGTERM handlers now, so a signal that arrives while the store is
+/// still opening or backfilling also ends in a clean shutdown; returns the task that
+/// cancels `shutdown` when one arrives.
+fn cancel_on_signal(shutdown: CancellationToken) -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).context("Failed to listen for SIGINT.")?;
+    let mut terminate = signal(SignalKind::terminate()).context("Failed to listen for SIGTERM.")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("SIGINT received; shutting down."),
+            _ = terminate.recv() => tracing::info!("SIGTERM received; shutting down."),
+            () = shutdown.cancelled() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => tracing::info!("SIGINT received; shutting down."),
-        () = term => tracing::info!("SIGTERM received; shutting down."),
-        () = shutdown.cancelled() => {}
+        shutdown.cancel();
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_first_failure_stops_every_other_service_and_is_returned_with_its_cause() {
+        let shutdown = CancellationToken::new();
+        let mut services = Services::new(shutdown.clone());
+        let waiter = shutdown.clone();
+        services.spawn("patient", async move {
+            waiter.cancelled().await;
+            Ok::<(), anyhow::Error>(())
+        });
+        services.spawn("broken", async {
+            Err::<(), _>(anyhow::anyhow!("disk full"))
+        });
+        let error = tokio::time::timeout(Duration::from_secs(5), services.wait())
+            .await
+            .expect("every service stopped")
+            .unwrap_err();
+        assert_eq!(format!("{error:#}"), "The broken failed: disk full");
+        assert!(shutdown.is_cancelled());
     }
-    shutdown.cancel();
+
+    #[tokio::test]
+    async fn a_clean_shutdown_returns_ok() {
+        let shutdown = CancellationToken::new();
+        let mut services = Services::new(shutdown.clone());
+        for name in ["a", "b"] {
+            let token = shutdown.clone();
+            services.spawn(name, async move {
+                token.cancelled().await;
+                Ok::<(), anyhow::Error>(())
+            });
+        }
+        shutdown.cancel();
+        services.wait().await.unwrap();
+    }
 }
