@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use fxmon_app::health::HealthDeps;
+use fxmon_app::ports::HistoryQuery;
 use fxmon_app::ports::{Quote, RateCache, RateStore};
-use fxmon_app::processor::load_window;
+use fxmon_app::processor::window_of;
 use fxmon_app::Tracked;
-use fxmon_core::{Pair, Rate};
+use fxmon_core::{Pair, Rate, WINDOW};
 
 use crate::error::ApiError;
 
@@ -28,21 +29,22 @@ impl ApiDeps {
             Ok(None) => {}
             Err(error) => tracing::warn!(%pair, "Cache read failed; reading the store: {error}"),
         }
-        let window = load_window(self.store.as_ref(), pair).await?;
-        let latest = self
+        let mut points = self
             .store
-            .history(&fxmon_app::ports::HistoryQuery::latest(pair, 1))
+            .history(&HistoryQuery::latest(pair, WINDOW as u32))
             .await?;
-        let Some(point) = latest.into_iter().next() else {
+        let Some(latest) = points.first().cloned() else {
             return Ok(None);
         };
-        let rate =
-            Rate::new(point.rate).map_err(|e| ApiError::Internal(format!("stored {pair}: {e}")))?;
+        points.reverse();
+        let window = window_of(&points);
+        let rate = Rate::new(latest.rate)
+            .map_err(|e| ApiError::Internal(format!("stored {pair}: {e}")))?;
         let quote = Quote {
             pair,
             rate,
-            as_of: point.timestamp,
-            source: point.source,
+            as_of: latest.timestamp,
+            source: latest.source,
             volatility: window.volatility(),
         };
         if let Err(error) = self.cache.put_quotes(std::slice::from_ref(&quote)).await {

@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::consume::{consume, Handled, SnapshotHandler};
 use crate::ports::{
-    BusError, BusPublisher, BusSubscriber, HistoryQuery, Quote, RateCache, RateStore, StoreError,
-    StoredRate,
+    BusError, BusPublisher, BusSubscriber, HistoryQuery, Quote, RateCache, RatePoint, RateStore,
+    StoreError, StoredRate,
 };
 use crate::tracked::Tracked;
 
@@ -116,13 +116,18 @@ pub async fn load_window(
         .history(&HistoryQuery::latest(pair, WINDOW as u32))
         .await?;
     points.reverse();
+    Ok(window_of(&points))
+}
+
+/// A volatility window over `points`, oldest first.
+pub fn window_of(points: &[RatePoint]) -> VolatilityWindow {
     let mut window = VolatilityWindow::new();
     for point in points {
         if let Ok(rate) = Rate::new(point.rate) {
             window.push(point.timestamp, rate);
         }
     }
-    Ok(window)
+    window
 }
 
 /// Every ordered pair among the tracked currencies (all of the snapshot's for `All`).
