@@ -1,65 +1,95 @@
-//! fxmon's HTTP API.
+//! fxmon's HTTP API: the original's endpoints done right, the features FX API users
+//! expect, an OpenAPI 3.1 document generated from this code, and a live event stream.
 
-mod error;
+mod alerts;
+mod docs;
+pub mod error;
+mod extract;
+pub mod feed;
+mod frankfurter;
+mod health;
+mod history;
+mod http;
+mod info;
+mod market;
 mod rates;
 mod state;
+mod stream;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
-use chrono::Utc;
-use fxmon_app::health::{self, Status};
-use serde_json::json;
+use axum::http::HeaderValue;
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 pub use error::ApiError;
+pub use feed::LiveFeed;
 pub use state::ApiDeps;
 
-/// The API's routes.
-pub fn router(deps: ApiDeps) -> Router {
-    Router::new()
-        .route("/", get(get_info))
-        .route("/health", get(get_health))
-        .route("/rates", get(rates::list_rates))
-        .route("/rates/{base}/{quote}/history", get(rates::get_history))
-        .route("/rates/{pair}/history", get(rates::get_history_encoded))
-        .with_state(deps)
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone, Default)]
+pub struct ApiSettings {
+    /// Origins allowed to call the API from a browser (CORS). Empty: same origin only.
+    pub cors_allow_origins: Vec<HeaderValue>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "fxmon",
+        description = "Real-time foreign-exchange rates, history, cross rates, volatility and alerts. \
+                       A pair A/B with rate r means 1 A = r B. Times are RFC 3339 UTC; a rate's \
+                       `timestamp` is the provider's as-of time. Errors are RFC 9457 problem details."
+    ),
+    tags(
+        (name = "rates", description = "Latest rates, history, candles and conversions"),
+        (name = "alerts", description = "Alert rules and their trigger history"),
+        (name = "frankfurter", description = "Frankfurter v1-compatible endpoints"),
+        (name = "service", description = "Service info, health and the live stream"),
+    )
+)]
+struct ApiDoc;
+
+/// The routes and the OpenAPI document describing them.
+pub fn routes() -> (Router<ApiDeps>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(info::routes())
+        .merge(health::routes())
+        .merge(rates::routes())
+        .merge(history::routes())
+        .merge(market::routes())
+        .merge(alerts::routes())
+        .merge(frankfurter::routes())
+        .merge(stream::routes())
+        .split_for_parts()
+}
+
+/// The API's router with its HTTP layers (compression, CORS).
+pub fn router(deps: ApiDeps, settings: &ApiSettings) -> Router {
+    let (routes, openapi) = routes();
+    let mut router = routes.merge(docs::routes(openapi)).with_state(deps);
+    if !settings.cors_allow_origins.is_empty() {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(settings.cors_allow_origins.clone()))
+                .allow_methods(tower_http::cors::Any)
+                .allow_headers(tower_http::cors::Any),
+        );
+    }
+    router.layer(CompressionLayer::new())
 }
 
 /// Serves the API on `listener` until `shutdown`, then finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
     deps: ApiDeps,
+    settings: ApiSettings,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(deps))
+    axum::serve(listener, router(deps, &settings))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
-}
-
-/// `GET /`: what this service is and where its endpoints are.
-async fn get_info() -> Json<serde_json::Value> {
-    Json(json!({
-        "service": "fxmon",
-        "version": env!("CARGO_PKG_VERSION"),
-        "description": "Real-time foreign-exchange rate monitoring and alerting",
-        "endpoints": {
-            "health": "/health",
-            "rates": "/rates",
-            "history": "/rates/{base}/{quote}/history",
-        }
-    }))
-}
-
-/// `GET /health`: 200 when healthy or degraded, 503 when unhealthy; names what is failing.
-async fn get_health(State(deps): State<ApiDeps>) -> impl IntoResponse {
-    let report = health::check(&deps.health, Utc::now()).await;
-    let code = match report.status {
-        Status::Healthy | Status::Degraded => StatusCode::OK,
-        Status::Unhealthy => StatusCode::SERVICE_UNAVAILABLE,
-    };
-    (code, Json(report))
 }

@@ -4,25 +4,29 @@ use std::sync::Arc;
 
 use fxmon_app::health::HealthDeps;
 use fxmon_app::ports::HistoryQuery;
-use fxmon_app::ports::{Quote, RateCache, RateStore};
+use fxmon_app::ports::{AlertStore, Quote, RateCache, RateStore};
 use fxmon_app::processor::window_of;
 use fxmon_app::Tracked;
 use fxmon_core::{Pair, Rate, WINDOW};
 
 use crate::error::ApiError;
+use crate::feed::LiveFeed;
 
 /// Dependencies of the API.
 #[derive(Clone)]
 pub struct ApiDeps {
     pub store: Arc<dyn RateStore>,
+    pub alerts: Arc<dyn AlertStore>,
     pub cache: Arc<dyn RateCache>,
     pub health: HealthDeps,
     pub tracked: Tracked,
+    pub feed: LiveFeed,
 }
 
 impl ApiDeps {
-    /// The latest quote of `pair`: from the cache, or else from the store (and then cached).
-    /// A cache failure is logged and read around, never fatal.
+    /// The latest quote of `pair`: from the cache, or else from the store. A tracked pair
+    /// read from the store is cached (the processor keeps tracked pairs fresh; an untracked
+    /// one would go stale there). A cache failure is logged and read around, never fatal.
     pub async fn quote(&self, pair: Pair) -> Result<Option<Quote>, ApiError> {
         match self.cache.quote(pair).await {
             Ok(Some(quote)) => return Ok(Some(quote)),
@@ -47,8 +51,10 @@ impl ApiDeps {
             source: latest.source,
             volatility: window.volatility(),
         };
-        if let Err(error) = self.cache.put_quotes(std::slice::from_ref(&quote)).await {
-            tracing::warn!(%pair, "Cache write failed: {error}");
+        if self.tracked.includes(pair) {
+            if let Err(error) = self.cache.put_quotes(std::slice::from_ref(&quote)).await {
+                tracing::warn!(%pair, "Cache write failed: {error}");
+            }
         }
         Ok(Some(quote))
     }

@@ -46,6 +46,15 @@ impl Tracked {
         }
     }
 
+    /// Whether the processor keeps `pair` fresh in the cache (for `All`: any `USD/X`, the
+    /// legs of the providers fxmon polls).
+    pub fn includes(&self, pair: Pair) -> bool {
+        match self {
+            Tracked::All => pair.base() == Currency::USD,
+            Tracked::Pairs(pairs) => pairs.contains(&pair),
+        }
+    }
+
     /// Every currency named by a tracked pair, or `None` for `All`.
     pub fn currencies(&self) -> Option<BTreeSet<Currency>> {
         match self {

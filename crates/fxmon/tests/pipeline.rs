@@ -13,7 +13,7 @@ use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_app::alerter::{self, Alerter, AlerterDeps};
 use fxmon_app::ports::{
     AlertStore, BusPublisher, BusSubscriber, HistoryQuery, RateCache, RatePoint, RateStore,
-    StoreError, StoredRate, Topic,
+    StoreError, StoredRate, Topic, TriggerFilter,
 };
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
 use fxmon_app::Tracked;
@@ -158,6 +158,12 @@ impl RateStore for FlakyStore {
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<RatePoint>, StoreError> {
         self.inner.history(query).await
     }
+    async fn snapshot_at(
+        &self,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<RateSnapshot>, StoreError> {
+        self.inner.snapshot_at(at).await
+    }
     async fn count_rates(&self) -> Result<u64, StoreError> {
         self.inner.count_rates().await
     }
@@ -253,11 +259,13 @@ async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_rec
     let below = store
         .create_alert(pair("USD/EUR"), Condition::Below, 0.85)
         .await
-        .unwrap();
+        .unwrap()
+        .rule;
     let cross = store
         .create_alert(pair("EUR/GBP"), Condition::Above, 0.93)
         .await
-        .unwrap();
+        .unwrap()
+        .rule;
     let bus = Arc::new(MemoryBus::new(64));
     let mut events = bus.subscribe(Topic::Alerts, "inspector");
     let inbox = Box::new(bus.subscribe(Topic::Rates, "alerter"));
@@ -326,7 +334,13 @@ async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_rec
     }
     let quiet = tokio::time::timeout(Duration::from_millis(200), events.next()).await;
     assert!(quiet.is_err(), "a replay published an event");
-    assert_eq!(store.recent_triggers(100).await.unwrap().len(), 4);
+    let all = TriggerFilter {
+        limit: 100,
+        offset: 0,
+        alert_id: None,
+        pair: None,
+    };
+    assert_eq!(store.triggers(&all).await.unwrap().len(), 4);
     shutdown.cancel();
     task.await.unwrap().unwrap();
 }

@@ -27,7 +27,12 @@ impl RateCache for MemoryRateCache {
     async fn put_quotes(&self, quotes: &[Quote]) -> Result<(), CacheError> {
         let mut map = self.quotes.write().expect("cache lock");
         for quote in quotes {
-            map.insert(quote.pair, quote.clone());
+            match map.get(&quote.pair) {
+                Some(cached) if cached.as_of > quote.as_of => {}
+                _ => {
+                    map.insert(quote.pair, quote.clone());
+                }
+            }
         }
         Ok(())
     }

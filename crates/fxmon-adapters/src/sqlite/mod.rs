@@ -7,6 +7,7 @@ mod alerts;
 mod error;
 mod history;
 mod rates;
+mod snapshot;
 mod time;
 
 use std::path::Path;

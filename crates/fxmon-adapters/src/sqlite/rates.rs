@@ -1,12 +1,13 @@
 //! `RateStore` over SQLite: batched idempotent inserts, counts and the health check.
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use fxmon_app::ports::{HistoryQuery, RatePoint, RateStore, StoreError, StoredRate};
+use fxmon_core::RateSnapshot;
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::error::store_error;
-use super::{history, time, SqliteStore};
+use super::{history, snapshot, time, SqliteStore};
 
 /// Rows per INSERT: 7 binds each stays far below SQLite's 32766-variable limit.
 const CHUNK_ROWS: usize = 500;
@@ -36,6 +37,13 @@ impl RateStore for SqliteStore {
 
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<RatePoint>, StoreError> {
         history::history(&self.pool, query).await
+    }
+
+    async fn snapshot_at(
+        &self,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<RateSnapshot>, StoreError> {
+        snapshot::snapshot_at(&self.pool, at).await
     }
 
     async fn count_rates(&self) -> Result<u64, StoreError> {

@@ -23,7 +23,8 @@ pub struct CacheError(pub String);
 /// Latest quotes (tracked pairs, with volatility) and cross rates.
 #[async_trait]
 pub trait RateCache: Send + Sync {
-    /// Replaces the quotes of the given pairs.
+    /// Stores the given quotes; per pair, a quote older than the cached one is ignored, so
+    /// a late cache-aside fill never rolls back what the processor wrote.
     async fn put_quotes(&self, quotes: &[Quote]) -> Result<(), CacheError>;
     /// The quote of one pair, if cached.
     async fn quote(&self, pair: Pair) -> Result<Option<Quote>, CacheError>;

@@ -11,6 +11,6 @@ pub use bus::{
 pub use cache::{CacheError, Quote, RateCache};
 pub use source::{FetchedRates, RateSource, SourceError};
 pub use store::{
-    AlertStore, AlertTrigger, BoxError, HistoryQuery, Order, RatePoint, RateStore, StoreError,
-    StoredRate,
+    AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, BoxError, HistoryQuery, Order,
+    RatePoint, RateStore, StoreError, StoredRate, TriggerFilter, TriggerRecord,
 };

@@ -83,6 +83,14 @@ pub trait RateStore: Send + Sync {
     /// source (USD/JPY = EUR/JPY ÷ EUR/USD).
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<RatePoint>, StoreError>;
 
+    /// The newest stored snapshot at or before `at` (now if `None`): the rows of the most
+    /// recent (timestamp, source) group, as a snapshot against their common base. Rows of
+    /// that group quoted against another base are left out.
+    async fn snapshot_at(
+        &self,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Option<fxmon_core::RateSnapshot>, StoreError>;
+
     /// Number of rows in `fx_rates`.
     async fn count_rates(&self) -> Result<u64, StoreError>;
 
@@ -105,6 +113,49 @@ pub struct AlertTrigger {
     pub triggered_at: DateTime<Utc>,
 }
 
+/// An alert as stored, with its lifecycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRecord {
+    pub rule: AlertRule,
+    /// False while paused (or once deleted).
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    /// Set by a (soft) delete; the alert stops and its history stays.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// Which alerts to list. Deleted alerts are never listed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertFilter {
+    /// Only alerts that are not paused.
+    pub active_only: bool,
+    pub pair: Option<Pair>,
+}
+
+/// A change to an alert; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertPatch {
+    /// `false` pauses, `true` resumes.
+    pub active: Option<bool>,
+    pub threshold: Option<f64>,
+}
+
+/// Which triggers to list, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerFilter {
+    pub limit: u32,
+    pub offset: u32,
+    pub alert_id: Option<i64>,
+    pub pair: Option<Pair>,
+}
+
+/// A row of `alert_history`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerRecord {
+    pub id: i64,
+    pub trigger: AlertTrigger,
+}
+
 /// User alerts and their trigger history.
 #[async_trait]
 pub trait AlertStore: Send + Sync {
@@ -114,14 +165,31 @@ pub trait AlertStore: Send + Sync {
         pair: Pair,
         condition: Condition,
         threshold: f64,
-    ) -> Result<AlertRule, StoreError>;
+    ) -> Result<AlertRecord, StoreError>;
 
-    /// Every active alert.
+    /// One alert by id; `None` if it never existed or was deleted.
+    async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError>;
+
+    /// Alerts matching `filter`, by id.
+    async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError>;
+
+    /// Applies `patch`; `None` if the alert does not exist or was deleted.
+    async fn update_alert(
+        &self,
+        id: i64,
+        patch: &AlertPatch,
+    ) -> Result<Option<AlertRecord>, StoreError>;
+
+    /// Soft-deletes: the alert stops and disappears from listings, its history stays.
+    /// Returns false if it did not exist or was already deleted.
+    async fn delete_alert(&self, id: i64) -> Result<bool, StoreError>;
+
+    /// Every active (not paused, not deleted) alert's rule.
     async fn active_alerts(&self) -> Result<Vec<AlertRule>, StoreError>;
 
     /// Records a trigger; returns false if its `event_id` was already recorded.
     async fn record_trigger(&self, trigger: &AlertTrigger) -> Result<bool, StoreError>;
 
-    /// The most recent triggers, newest first.
-    async fn recent_triggers(&self, limit: u32) -> Result<Vec<AlertTrigger>, StoreError>;
+    /// Recorded triggers matching `filter`, newest first (by `triggered_at`, then id).
+    async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError>;
 }

@@ -1,0 +1,197 @@
+//! `SqliteStore::snapshot_at`: the newest stored (timestamp, source) group at or before a
+//! time, rebuilt as a snapshot.
+
+use std::time::Instant;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use fxmon_adapters::ecb;
+use fxmon_adapters::sqlite::SqliteStore;
+use fxmon_app::ports::{RateStore, StoredRate};
+use fxmon_core::{Currency, Pair, Rate};
+use tempfile::TempDir;
+
+async fn fresh_store() -> (TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("fxmon.db"))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+fn row(pair: &str, rate: f64, timestamp: &str, source: &str) -> StoredRate {
+    StoredRate {
+        pair: Pair::parse(pair).unwrap(),
+        rate: Rate::new(rate).unwrap(),
+        timestamp: at(timestamp),
+        source: source.to_owned(),
+    }
+}
+
+/// Three ECB-like days, EUR/USD and EUR/JPY each.
+fn three_days() -> Vec<StoredRate> {
+    let mut rows = Vec::new();
+    for (day, usd, jpy) in [
+        ("2026-10-28", 1.1150, 175.10),
+        ("2026-10-29", 1.1161, 175.42),
+        ("2026-10-30", 1.1172, 175.68),
+    ] {
+        let time = format!("{day}T00:00:00Z");
+        rows.push(row("EUR/USD", usd, &time, "ecb"));
+        rows.push(row("EUR/JPY", jpy, &time, "ecb"));
+    }
+    rows
+}
+
+fn usd(code: &str) -> Pair {
+    Pair::new(Currency::EUR, Currency::parse(code).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_empty_store_has_no_snapshot_at_any_time() {
+    let (_dir, store) = fresh_store().await;
+    assert_eq!(store.snapshot_at(None).await.unwrap(), None);
+    let now = Some(Utc::now());
+    assert_eq!(store.snapshot_at(now).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_snapshot_is_the_newest_group_at_or_before_the_time() {
+    let (_dir, store) = fresh_store().await;
+    store.insert_rates(&three_days()).await.unwrap();
+
+    let newest = store.snapshot_at(None).await.unwrap().unwrap();
+    assert_eq!(newest.timestamp, at("2026-10-30T00:00:00Z"));
+    assert_eq!(newest.base, Currency::EUR);
+    assert_eq!(newest.source, "ecb");
+    assert_eq!(newest.rates.len(), 2);
+    assert_eq!(newest.rates[&usd("USD")].get(), 1.1172);
+    assert_eq!(newest.rates[&usd("JPY")].get(), 175.68);
+    assert_eq!((newest.fetched_at, newest.next_update_at), (None, None));
+
+    let midday = store.snapshot_at(Some(at("2026-10-29T12:00:00Z"))).await;
+    assert_eq!(midday.unwrap().unwrap().rates[&usd("USD")].get(), 1.1161);
+    // The bound is inclusive, to the microsecond.
+    let exactly = store.snapshot_at(Some(at("2026-10-29T00:00:00Z"))).await;
+    assert_eq!(
+        exactly.unwrap().unwrap().timestamp,
+        at("2026-10-29T00:00:00Z")
+    );
+    let just_before = at("2026-10-29T00:00:00Z") - TimeDelta::microseconds(1);
+    let before = store.snapshot_at(Some(just_before)).await.unwrap().unwrap();
+    assert_eq!(before.timestamp, at("2026-10-28T00:00:00Z"));
+    // Before every row there is nothing; far in the future, the newest.
+    let early = store.snapshot_at(Some(at("2026-10-27T23:59:59Z"))).await;
+    assert_eq!(early.unwrap(), None);
+    let late = store.snapshot_at(Some(at("2999-01-01T00:00:00Z"))).await;
+    assert_eq!(late.unwrap().unwrap(), newest);
+}
+
+#[tokio::test]
+async fn sources_are_never_mixed_and_the_newest_source_wins() {
+    let (_dir, store) = fresh_store().await;
+    store.insert_rates(&three_days()).await.unwrap();
+    // A USD-based provider an hour after the last ECB day, quoting fewer currencies.
+    store
+        .insert_rates(&[
+            row(
+                "USD/EUR",
+                0.8951,
+                "2026-10-30T01:00:00.123456Z",
+                "exchangerate-api.com",
+            ),
+            row(
+                "USD/GBP",
+                0.7462,
+                "2026-10-30T01:00:00.123456Z",
+                "exchangerate-api.com",
+            ),
+        ])
+        .await
+        .unwrap();
+
+    let newest = store.snapshot_at(None).await.unwrap().unwrap();
+    assert_eq!(newest.source, "exchangerate-api.com");
+    assert_eq!(newest.timestamp, at("2026-10-30T01:00:00.123456Z"));
+    assert_eq!(newest.base, Currency::USD);
+    let codes: Vec<String> = newest.currencies().map(|c| c.to_string()).collect();
+    assert_eq!(codes, ["USD", "EUR", "GBP"], "no ECB row leaks in");
+
+    let ecb_day = store.snapshot_at(Some(at("2026-10-30T00:59:59Z"))).await;
+    let ecb_day = ecb_day.unwrap().unwrap();
+    assert_eq!((ecb_day.source.as_str(), ecb_day.rates.len()), ("ecb", 2));
+}
+
+#[tokio::test]
+async fn two_sources_at_the_same_time_are_told_apart_deterministically() {
+    let (_dir, store) = fresh_store().await;
+    let time = "2026-10-30T00:00:00Z";
+    store
+        .insert_rates(&[
+            row("EUR/USD", 1.1172, time, "ecb"),
+            row("EUR/USD", 1.1180, time, "another"),
+            row("EUR/GBP", 0.8340, time, "another"),
+        ])
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let snapshot = store.snapshot_at(None).await.unwrap().unwrap();
+        // Ties go to the first source by name; its rows only.
+        assert_eq!(snapshot.source, "another");
+        assert_eq!(snapshot.rates[&usd("USD")].get(), 1.1180);
+        assert_eq!(snapshot.rates.len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn rows_of_the_group_quoted_against_another_base_are_left_out() {
+    let (_dir, store) = fresh_store().await;
+    let time = "2026-10-30T00:00:00Z";
+    store
+        .insert_rates(&[
+            row("USD/EUR", 0.8951, time, "mixed"),
+            row("USD/JPY", 157.25, time, "mixed"),
+            row("USD/GBP", 0.7462, time, "mixed"),
+            row("EUR/CHF", 0.9194, time, "mixed"),
+        ])
+        .await
+        .unwrap();
+    let snapshot = store.snapshot_at(None).await.unwrap().unwrap();
+    assert_eq!(snapshot.base, Currency::USD, "the base most rows share");
+    assert_eq!(snapshot.rates.len(), 3);
+    assert!(snapshot.per_base(Currency::parse("CHF").unwrap()).is_none());
+}
+
+#[tokio::test]
+async fn over_the_full_ecb_history_any_day_is_found_quickly() {
+    let (_dir, store) = fresh_store().await;
+    let days = ecb::parse(ecb::shipped_history()).unwrap();
+    let rows: Vec<StoredRate> = ecb::to_stored_rates(&days).collect();
+    store.insert_rates(&rows).await.unwrap();
+
+    let started = Instant::now();
+    let newest = store.snapshot_at(None).await.unwrap().unwrap();
+    let weekend = store.snapshot_at(Some(at("2026-10-25T12:00:00Z"))).await;
+    let first = store.snapshot_at(Some(at("1999-01-04T23:59:59Z"))).await;
+    let elapsed = started.elapsed();
+    println!(
+        "Three snapshot reads over {} rows took {elapsed:?}.",
+        rows.len()
+    );
+
+    assert_eq!(newest.timestamp, at("2026-10-30T00:00:00Z"));
+    assert_eq!(newest.rates[&usd("USD")].get(), 1.1172);
+    assert_eq!(newest.rates.len(), days.last().unwrap().rates.len());
+    // A Sunday answers with the Friday before it.
+    assert_eq!(
+        weekend.unwrap().unwrap().timestamp,
+        at("2026-10-23T00:00:00Z")
+    );
+    let first = first.unwrap().unwrap();
+    assert_eq!(first.timestamp, at("1999-01-04T00:00:00Z"));
+    assert_eq!(first.rates.len(), days[0].rates.len());
+    assert!(elapsed.as_millis() < 2_000, "{elapsed:?}");
+}

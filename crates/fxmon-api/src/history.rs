@@ -1,0 +1,9 @@
+//! Placeholder: history, candles and fluctuation.
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::ApiDeps;
+
+pub fn routes() -> OpenApiRouter<ApiDeps> {
+    OpenApiRouter::new()
+}
