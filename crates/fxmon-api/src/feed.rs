@@ -32,6 +32,7 @@ pub struct LiveFeed {
     inner: Arc<Mutex<Inner>>,
     sender: broadcast::Sender<FeedEvent>,
     capacity: usize,
+    closed: CancellationToken,
 }
 
 impl LiveFeed {
@@ -46,7 +47,19 @@ impl LiveFeed {
             })),
             sender,
             capacity,
+            closed: CancellationToken::new(),
         }
+    }
+
+    /// Ends every open stream (at shutdown, so the server's graceful stop does not wait
+    /// on clients that never hang up).
+    pub fn close(&self) {
+        self.closed.cancel();
+    }
+
+    /// Resolves once the feed is closed.
+    pub async fn closed(&self) {
+        self.closed.cancelled().await;
     }
 
     /// Appends an event and sends it to every subscriber; returns its id.
@@ -68,8 +81,8 @@ impl LiveFeed {
         id
     }
 
-    /// The buffered events after `last_seen` (all of them for `None`), and a receiver of
-    /// every later event, with no gap and no overlap between the two.
+    /// The buffered events after `last_seen` (none for a new client, `None`), and a
+    /// receiver of every later event, with no gap and no overlap between the two.
     pub fn subscribe(
         &self,
         last_seen: Option<u64>,
@@ -78,7 +91,7 @@ impl LiveFeed {
         let replay = inner
             .buffer
             .iter()
-            .filter(|e| last_seen.is_none_or(|seen| e.id > seen))
+            .filter(|e| last_seen.is_some_and(|seen| e.id > seen))
             .cloned()
             .collect();
         (replay, self.sender.subscribe())
@@ -108,7 +121,10 @@ pub async fn pump(
                 }
                 None => return Ok(()),
             },
-            () = shutdown.cancelled() => return Ok(()),
+            () = shutdown.cancelled() => {
+                feed.close();
+                return Ok(());
+            }
         }
     }
 }
@@ -126,12 +142,14 @@ mod tests {
         let (replay, mut live) = feed.subscribe(Some(102));
         let ids: Vec<u64> = replay.iter().map(|e| e.id).collect();
         assert_eq!(ids, [103, 104]);
-        let (all, _) = feed.subscribe(None);
+        let (all, _) = feed.subscribe(Some(0));
         assert_eq!(
             all.iter().map(|e| e.id).collect::<Vec<_>>(),
             [102, 103, 104],
             "bounded to 3"
         );
+        let (fresh, _) = feed.subscribe(None);
+        assert!(fresh.is_empty(), "a new client starts live");
         assert_eq!(feed.push("alert", "x"), 105);
         assert_eq!(live.try_recv().unwrap().id, 105);
     }

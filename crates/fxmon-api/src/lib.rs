@@ -2,6 +2,7 @@
 //! expect, an OpenAPI 3.1 document generated from this code, and a live event stream.
 
 mod alerts;
+mod candles;
 mod docs;
 pub mod error;
 mod extract;
@@ -12,6 +13,7 @@ mod history;
 mod http;
 mod info;
 mod market;
+mod params;
 mod rates;
 mod state;
 mod stream;
@@ -55,7 +57,7 @@ struct ApiDoc;
 
 /// The routes and the OpenAPI document describing them.
 pub fn routes() -> (Router<ApiDeps>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(info::routes())
         .merge(health::routes())
         .merge(rates::routes())
@@ -64,13 +66,54 @@ pub fn routes() -> (Router<ApiDeps>, utoipa::openapi::OpenApi) {
         .merge(alerts::routes())
         .merge(frankfurter::routes())
         .merge(stream::routes())
-        .split_for_parts()
+        .split_for_parts();
+    document_problem_details(&mut openapi);
+    (router, openapi)
+}
+
+/// Every 4xx and 5xx body is `application/problem+json`: say so in the document once,
+/// rather than in every handler's annotation.
+fn document_problem_details(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, response) in operation.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                if let Some(content) = response.content.shift_remove("application/json") {
+                    response
+                        .content
+                        .insert("application/problem+json".to_owned(), content);
+                }
+            }
+        }
+    }
+}
+
+/// The OpenAPI 3.1 document of every route, as `/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
 }
 
 /// The API's router with its HTTP layers (compression, CORS).
 pub fn router(deps: ApiDeps, settings: &ApiSettings) -> Router {
     let (routes, openapi) = routes();
-    let mut router = routes.merge(docs::routes(openapi)).with_state(deps);
+    let mut router = routes
+        .merge(docs::routes(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(deps);
     if !settings.cors_allow_origins.is_empty() {
         router = router.layer(
             CorsLayer::new()
@@ -82,6 +125,30 @@ pub fn router(deps: ApiDeps, settings: &ApiSettings) -> Router {
     router.layer(CompressionLayer::new())
 }
 
+/// No route matches: a problem-details 404 pointing at the index.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    error::problem(
+        axum::http::StatusCode::NOT_FOUND,
+        format!("no endpoint at {}; GET / lists them", uri.path()),
+        None,
+    )
+}
+
+/// The path exists but not with this method.
+async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    error::problem(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "{} does not accept {method}; GET /openapi.json lists what it accepts",
+            uri.path()
+        ),
+        None,
+    )
+}
+
 /// Serves the API on `listener` until `shutdown`, then finishes in-flight requests.
 pub async fn serve(
     listener: TcpListener,
@@ -89,7 +156,11 @@ pub async fn serve(
     settings: ApiSettings,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let feed = deps.feed.clone();
     axum::serve(listener, router(deps, &settings))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .with_graceful_shutdown(async move {
+            shutdown.cancelled().await;
+            feed.close();
+        })
         .await
 }

@@ -59,6 +59,7 @@ impl From<Quote> for RateView {
 
 /// Query of `GET /rates`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RatesParams {
     /// Comma-separated pairs (crosses allowed, e.g. `USD/EUR,EUR/GBP`); default: the

@@ -143,6 +143,31 @@ pub struct RunArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// The HTTP API's behaviour.
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Browser origins allowed to call the API (CORS), comma-separated, e.g.
+    /// `https://dash.example.com`. Default: none, so only pages served by fxmon itself.
+    #[arg(long, env = "FXMON_CORS_ALLOW_ORIGINS", value_delimiter = ',', value_parser = origin)]
+    pub cors_allow_origins: Vec<axum::http::HeaderValue>,
+    /// Events `/stream` keeps for clients that reconnect with `Last-Event-ID`.
+    #[arg(long, env = "FXMON_STREAM_BUFFER", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub stream_buffer: u32,
+}
+
+fn origin(raw: &str) -> Result<axum::http::HeaderValue, String> {
+    let raw = raw.trim();
+    let valid = (raw.starts_with("http://") || raw.starts_with("https://")) && !raw.ends_with('/');
+    if !valid {
+        return Err(format!(
+            "{raw:?} must be an origin like https://example.com (scheme and host, no path)"
+        ));
+    }
+    axum::http::HeaderValue::from_str(raw).map_err(|e| format!("{raw:?}: {e}"))
 }
 
 fn positive_secs(raw: &str) -> Result<f64, String> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use fxmon_adapters::memory::{MemoryBus, MemoryRateCache};
 use fxmon_adapters::sqlite::SqliteStore;
-use fxmon_api::ApiDeps;
+use fxmon_api::{ApiDeps, ApiSettings, LiveFeed};
 use fxmon_app::alerter::{self, Alerter, AlerterDeps};
 use fxmon_app::health::HealthDeps;
 use fxmon_app::ports::{RateStore, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
@@ -27,6 +27,14 @@ use crate::import;
 const STORE_RETRY: Duration = Duration::from_millis(200);
 /// Messages each in-process queue holds before the producer waits.
 const BUS_CAPACITY: usize = 1024;
+/// The consumer group of the API's live feed (`/stream`).
+const LIVE_FEED_GROUP: &str = "api-live-feed";
+
+/// Microseconds since the epoch: the first `/stream` event id, so ids keep increasing
+/// across restarts.
+fn start_micros() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or_default()
+}
 
 /// Runs until a signal or the first service failure.
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -68,8 +76,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         tracked: tracked.clone(),
         publish_unchanged: args.source.publish_unchanged,
     };
+    let feed = LiveFeed::new(args.http.stream_buffer as usize, start_micros());
+    let feed_inputs = (
+        Box::new(bus.subscribe(Topic::Rates, LIVE_FEED_GROUP)),
+        Box::new(bus.subscribe(Topic::Alerts, LIVE_FEED_GROUP)),
+    );
     let api_deps = ApiDeps {
         store: store.clone(),
+        alerts: store.clone(),
         cache: cache.clone(),
         health: HealthDeps {
             store: store.clone(),
@@ -79,6 +93,10 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             stale_after: Duration::from_secs_f64(args.source.stale_after_hours * 3600.0),
         },
         tracked: tracked.clone(),
+        feed: feed.clone(),
+    };
+    let api_settings = ApiSettings {
+        cors_allow_origins: args.http.cors_allow_origins.clone(),
     };
 
     let mut services = Services::new(shutdown.clone());
@@ -111,10 +129,14 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         "alerter",
         alerter::serve(alerter, alerter_inbox, STORE_RETRY, shutdown.clone()),
     );
+    services.spawn(
+        "live feed",
+        fxmon_api::feed::pump(feed, feed_inputs.0, feed_inputs.1, shutdown.clone()),
+    );
     tracing::info!(listen = %args.listen, "API listening.");
     services.spawn(
         "api",
-        fxmon_api::serve(listener, api_deps, shutdown.clone()),
+        fxmon_api::serve(listener, api_deps, api_settings, shutdown.clone()),
     );
     services.wait().await
 }
