@@ -195,3 +195,34 @@ async fn over_the_full_ecb_history_any_day_is_found_quickly() {
     assert_eq!(first.rates.len(), days[0].rates.len());
     assert!(elapsed.as_millis() < 2_000, "{elapsed:?}");
 }
+
+#[tokio::test]
+async fn the_currencies_of_a_range_are_every_base_and_quote_stored_in_it() {
+    let (_dir, store) = fresh_store().await;
+    store
+        .insert_rates(&[
+            row("USD/EUR", 0.86, "2026-10-01T00:00:00Z", "a"),
+            row("EUR/GBP", 0.87, "2026-10-02T00:00:00Z", "b"),
+            row("USD/JPY", 150.0, "2026-10-03T00:00:00Z", "a"),
+        ])
+        .await
+        .unwrap();
+    let codes = |set: std::collections::BTreeSet<Currency>| {
+        set.iter().map(|c| c.to_string()).collect::<Vec<_>>()
+    };
+    let all = store.currencies_between(None, None).await.unwrap();
+    assert_eq!(codes(all), ["EUR", "GBP", "JPY", "USD"]);
+    let middle = store
+        .currencies_between(
+            Some(at("2026-10-02T00:00:00Z")),
+            Some(at("2026-10-02T00:00:00Z")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(codes(middle), ["EUR", "GBP"], "bounds are inclusive");
+    let none = store
+        .currencies_between(Some(at("2027-01-01T00:00:00Z")), None)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}

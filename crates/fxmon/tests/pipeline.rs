@@ -164,6 +164,13 @@ impl RateStore for FlakyStore {
     ) -> Result<Option<RateSnapshot>, StoreError> {
         self.inner.snapshot_at(at).await
     }
+    async fn currencies_between(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<std::collections::BTreeSet<Currency>, StoreError> {
+        self.inner.currencies_between(from, to).await
+    }
     async fn count_rates(&self) -> Result<u64, StoreError> {
         self.inner.count_rates().await
     }

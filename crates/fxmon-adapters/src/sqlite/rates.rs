@@ -46,6 +46,14 @@ impl RateStore for SqliteStore {
         snapshot::snapshot_at(&self.pool, at).await
     }
 
+    async fn currencies_between(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<std::collections::BTreeSet<fxmon_core::Currency>, StoreError> {
+        snapshot::currencies_between(&self.pool, from, to).await
+    }
+
     async fn count_rates(&self) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fx_rates")
             .fetch_one(&self.pool)

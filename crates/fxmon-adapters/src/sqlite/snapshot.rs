@@ -1,6 +1,6 @@
 //! The newest stored snapshot at or before a time, rebuilt from its rows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::StoreError;
@@ -60,4 +60,27 @@ pub(super) async fn snapshot_at(
     let snapshot = RateSnapshot::new(time::decode(&timestamp)?, base, rates, source)
         .map_err(|e| StoreError::Rejected(Box::new(e)))?;
     Ok(Some(snapshot))
+}
+
+/// Every currency of the rows stored between `from` and `to` (inclusive).
+pub(super) async fn currencies_between(
+    pool: &SqlitePool,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<BTreeSet<Currency>, StoreError> {
+    let codes: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT base FROM fx_rates WHERE timestamp BETWEEN ?1 AND ?2
+         UNION
+         SELECT DISTINCT quote FROM fx_rates WHERE timestamp BETWEEN ?1 AND ?2",
+    )
+    .bind(time::lower_bound(from))
+    .bind(time::upper_bound(to))
+    .fetch_all(pool)
+    .await
+    .map_err(store_error)?;
+    // Codes were validated on the way in; one that no longer parses is left out.
+    Ok(codes
+        .iter()
+        .filter_map(|c| Currency::parse(c).ok())
+        .collect())
 }

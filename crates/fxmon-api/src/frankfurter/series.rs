@@ -1,8 +1,8 @@
 //! `/v1/{start}..{end}`: daily rates over a range, one store query per symbol.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::future::try_join_all;
 use fxmon_app::ports::{HistoryQuery, Order};
 use fxmon_core::{Currency, Pair};
@@ -15,9 +15,6 @@ use crate::state::ApiDeps;
 
 /// Points read per store query; a longer history is read in pages of this size.
 const PAGE: u32 = 100_000;
-/// Snapshots read to find the currencies of a range when no symbols are given.
-const SAMPLES: i64 = 64;
-
 /// The series of `query` from `start` to `end` (both `YYYY-MM-DD`; an empty end is today).
 pub async fn series(
     deps: &ApiDeps,
@@ -94,39 +91,18 @@ fn range(start: &str, end: &str, today: NaiveDate) -> Result<(NaiveDate, NaiveDa
     Ok((start, end))
 }
 
-/// The default symbols: every currency of the snapshots at up to `SAMPLES` days spread over
-/// the range, its first and last day included. Each read is one index look-up, where asking
-/// every known currency for its history would be ~170 queries. A currency quoted only
-/// between two samples (less than 1/64 of the range) is missed; every currency in the ECB's
-/// history was quoted for years.
+/// The default symbols: every currency stored in the range.
 async fn currencies_in(
     deps: &ApiDeps,
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<Vec<Currency>, ApiError> {
-    let reads = sample_days(start, end)
-        .into_iter()
-        .map(|day| async move { deps.store.snapshot_at(Some(input::end_of(day))).await });
-    let snapshots = try_join_all(reads).await?;
-    let currencies: BTreeSet<Currency> = snapshots
-        .iter()
-        .flatten()
-        .flat_map(|snapshot| snapshot.currencies())
-        .collect();
+    let from = start.and_time(chrono::NaiveTime::MIN).and_utc();
+    let currencies = deps
+        .store
+        .currencies_between(Some(from), Some(input::end_of(end)))
+        .await?;
     Ok(currencies.into_iter().collect())
-}
-
-/// At most `SAMPLES + 1` days from `start` to `end`, both included, evenly spaced.
-fn sample_days(start: NaiveDate, end: NaiveDate) -> Vec<NaiveDate> {
-    let span = (end - start).num_days();
-    let step = ((span + SAMPLES - 1) / SAMPLES).max(1);
-    let mut days: Vec<NaiveDate> = (0..=span / step)
-        .map(|i| start + TimeDelta::days(i * step))
-        .collect();
-    if days.last() != Some(&end) {
-        days.push(end);
-    }
-    days
 }
 
 /// `pair`'s rate per UTC day between `from` and `to`: each day's last stored point.
@@ -195,21 +171,5 @@ mod tests {
             .to_string();
         assert!(err.contains("after"), "{err}");
         assert!(range("", "2026-01-01", today).is_err());
-    }
-
-    #[test]
-    fn samples_span_the_range_evenly_and_include_both_ends() {
-        let one = sample_days(day("2026-10-30"), day("2026-10-30"));
-        assert_eq!(one, [day("2026-10-30")]);
-        let short = sample_days(day("2026-10-01"), day("2026-10-30"));
-        assert_eq!(short.len(), 30, "every day of a short range");
-        let long = sample_days(day("1999-01-04"), day("2026-10-30"));
-        assert!(long.len() <= SAMPLES as usize + 2, "{}", long.len());
-        assert_eq!(
-            (long[0], *long.last().unwrap()),
-            (day("1999-01-04"), day("2026-10-30"))
-        );
-        let gaps: Vec<i64> = long.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
-        assert!(gaps.iter().all(|g| (1..=160).contains(g)), "{gaps:?}");
     }
 }

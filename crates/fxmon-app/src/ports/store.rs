@@ -91,6 +91,14 @@ pub trait RateStore: Send + Sync {
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<fxmon_core::RateSnapshot>, StoreError>;
 
+    /// Every currency (as base or quote) of the rows stored between `from` and `to`,
+    /// inclusive; open bounds are unbounded.
+    async fn currencies_between(
+        &self,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<std::collections::BTreeSet<fxmon_core::Currency>, StoreError>;
+
     /// Number of rows in `fx_rates`.
     async fn count_rates(&self) -> Result<u64, StoreError>;
 
