@@ -193,3 +193,65 @@ async fn with_the_provider_unreachable_run_keeps_serving_and_health_names_the_fa
     assert_eq!((status, rates), (200, serde_json::json!([])));
     assert_eq!(fxmon.terminate().code(), Some(0));
 }
+
+#[tokio::test]
+async fn an_alert_created_through_the_api_fires_and_streams_live() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let fxmon = Fxmon::start(data_dir.path());
+    fxmon
+        .wait_for("/rates", |b| !b.as_array().unwrap().is_empty())
+        .await;
+
+    // Subscribe first, so the alert event arrives live.
+    let mut stream = reqwest::get(format!("{}/stream", fxmon.base))
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+
+    // A simulated EUR/GBP (a cross) is always above 0.01: the next tick fires it, once.
+    let created = reqwest::Client::new()
+        .post(format!("{}/alerts", fxmon.base))
+        .json(&serde_json::json!({"pair": "EUR/GBP", "condition": "above", "threshold": 0.01}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let alert: Value = created.json().await.unwrap();
+    let id = alert["id"].as_i64().unwrap();
+
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(seen.contains("event: rates") && seen.contains("event: alert")) {
+        assert!(
+            Instant::now() < deadline,
+            "no rates and alert events in: {seen}"
+        );
+        let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains(&format!("\"alert_id\":{id}")), "{seen}");
+
+    let history = fxmon
+        .wait_for(&format!("/alerts/history?alert_id={id}"), |b| {
+            !b.as_array().unwrap().is_empty()
+        })
+        .await;
+    assert_eq!(history[0]["pair"], "EUR/GBP");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (_, history) = fxmon
+        .get(&format!("/alerts/history?alert_id={id}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        1,
+        "one episode, one trigger: {history}"
+    );
+    // An open stream must not hold the shutdown up.
+    assert_eq!(fxmon.terminate().code(), Some(0));
+    drop(stream);
+}
