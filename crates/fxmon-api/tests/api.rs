@@ -103,7 +103,7 @@ async fn rates_refuse_unknown_currencies_and_bad_pairs_by_name() {
     assert_problem(
         &api.get("/rates?pair=USD/EUR").await,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Some("query"),
+        Some("pair"),
     );
 }
 
@@ -306,12 +306,12 @@ async fn history_rejects_each_bad_parameter_by_name() {
         (
             "/rates/USD/EUR/history?limit=abc",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "query",
+            "limit",
         ),
         (
             "/rates/USD/EUR/history?color=red",
             StatusCode::UNPROCESSABLE_ENTITY,
-            "query",
+            "color",
         ),
     ] {
         let answer = api.get(uri).await;

@@ -167,7 +167,7 @@ async fn the_cross_matrix_refuses_bad_lists_and_reports_missing_data() {
     assert_problem(
         &unknown_param,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Some("query"),
+        Some("currency"),
     );
 
     let empty = TestApi::new("USD/EUR").await;
@@ -315,7 +315,7 @@ async fn converting_refuses_each_bad_parameter_by_name() {
         assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, Some("date"));
     }
     let missing = api.get("/convert?from=EUR&to=USD").await;
-    assert_problem(&missing, StatusCode::UNPROCESSABLE_ENTITY, Some("query"));
+    assert_problem(&missing, StatusCode::UNPROCESSABLE_ENTITY, Some("amount"));
     assert!(missing.json()["detail"]
         .as_str()
         .unwrap()
@@ -323,7 +323,7 @@ async fn converting_refuses_each_bad_parameter_by_name() {
     let extra = api
         .get("/convert?from=EUR&to=USD&amount=1&precision=2")
         .await;
-    assert_problem(&extra, StatusCode::UNPROCESSABLE_ENTITY, Some("query"));
+    assert_problem(&extra, StatusCode::UNPROCESSABLE_ENTITY, Some("precision"));
     let no_data = api.get("/convert?from=EUR&to=AFN&amount=1").await;
     assert_problem(&no_data, StatusCode::NOT_FOUND, None);
 }

@@ -6,7 +6,6 @@ use fxmon_app::ports::TriggerFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::input::name_field;
 use super::views::TriggerView;
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, ApiQuery};
@@ -41,9 +40,8 @@ pub struct AlertHistoryParams {
     ))]
 pub async fn list_alert_history(
     State(deps): State<ApiDeps>,
-    params: Result<ApiQuery<AlertHistoryParams>, ApiError>,
+    ApiQuery(params): ApiQuery<AlertHistoryParams>,
 ) -> Result<Json<Vec<TriggerView>>, ApiError> {
-    let ApiQuery(params) = params.map_err(name_field)?;
     let filter = TriggerFilter {
         limit: within("limit", params.limit.unwrap_or(100), 1, 1000)? as u32,
         offset: within("offset", params.offset.unwrap_or(0), 0, i64::from(u32::MAX))? as u32,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::input::{self, alert_id, name_field, no_alert, present};
+use super::input::{self, alert_id, no_alert, present};
 use super::views::{AlertCondition, AlertView};
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, ApiJson, ApiPath, ApiQuery};
@@ -68,9 +68,8 @@ pub struct AlertsParams {
 ))]
 pub async fn create_alert(
     State(deps): State<ApiDeps>,
-    body: Result<ApiJson<NewAlert>, ApiError>,
+    ApiJson(body): ApiJson<NewAlert>,
 ) -> Result<(StatusCode, [(HeaderName, String); 1], Json<AlertView>), ApiError> {
-    let ApiJson(body) = body.map_err(name_field)?;
     let pair = extract::pair("pair", &body.pair)?;
     let condition = input::condition(&body.condition)?;
     let threshold = input::threshold(&body.threshold)?;
@@ -91,9 +90,8 @@ pub async fn create_alert(
 ))]
 pub async fn list_alerts(
     State(deps): State<ApiDeps>,
-    params: Result<ApiQuery<AlertsParams>, ApiError>,
+    ApiQuery(params): ApiQuery<AlertsParams>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
-    let ApiQuery(params) = params.map_err(name_field)?;
     let filter = AlertFilter {
         active_only: params.active_only.unwrap_or(false),
         pair: params
@@ -144,10 +142,9 @@ pub async fn get_alert(
 pub async fn update_alert(
     State(deps): State<ApiDeps>,
     ApiPath(id): ApiPath<String>,
-    body: Result<ApiJson<AlertChange>, ApiError>,
+    ApiJson(body): ApiJson<AlertChange>,
 ) -> Result<Json<AlertView>, ApiError> {
     let id = alert_id(&id)?;
-    let ApiJson(body) = body.map_err(name_field)?;
     let patch = AlertPatch {
         active: body.active,
         threshold: body.threshold.as_ref().map(input::threshold).transpose()?,

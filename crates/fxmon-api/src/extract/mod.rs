@@ -9,27 +9,32 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// `Json<T>`: a body that is not JSON is a 400; a field that is missing, unknown or of the
-/// wrong type is a 422 naming it.
+mod fields;
+pub(crate) use fields::name_field;
+
+/// `Json<T>`: a body that is not JSON is a 400; a field that is missing, unknown, given
+/// twice or of the wrong type is a 422 naming it in `param`.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::JsonDataError(e)) => {
-                Err(ApiError::invalid("body", data_error(&e.body_text())))
+        let rejection = match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => return Ok(Self(value)),
+            Err(rejection) => rejection,
+        };
+        Err(name_field(match rejection {
+            JsonRejection::JsonDataError(e) => {
+                ApiError::invalid("body", data_error(&e.body_text()))
             }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::Malformed(
+            JsonRejection::MissingJsonContentType(_) => ApiError::Malformed(
                 "the body must be JSON, sent with Content-Type: application/json".into(),
-            )),
-            Err(other) => Err(ApiError::Malformed(format!(
-                "the body is not valid JSON: {}",
-                other.body_text()
-            ))),
-        }
+            ),
+            other => {
+                ApiError::Malformed(format!("the body is not valid JSON: {}", other.body_text()))
+            }
+        }))
     }
 }
 
@@ -43,7 +48,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e: QueryRejection| ApiError::invalid("query", data_error(&e.body_text())))
+            .map_err(|e: QueryRejection| {
+                name_field(ApiError::invalid("query", data_error(&e.body_text())))
+            })
     }
 }
 
