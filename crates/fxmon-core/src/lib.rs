@@ -10,7 +10,7 @@ pub mod schedule;
 pub mod snapshot;
 pub mod volatility;
 
-pub use alert::{AlertRule, ArmState, Condition};
+pub use alert::{AlertRule, Condition, RuleIndex, RuleState};
 pub use currency::{Currency, CurrencyError};
 pub use pair::{Pair, PairError};
 pub use rate::{Rate, RateError};
