@@ -4,3 +4,4 @@ pub mod ecb;
 pub mod memory;
 pub mod source;
 pub mod sqlite;
+pub mod webhook;

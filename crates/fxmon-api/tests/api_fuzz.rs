@@ -9,9 +9,9 @@ use axum::body::Body;
 use axum::http::Request;
 use common::TestApi;
 use fxmon_adapters::ecb;
-use fxmon_app::ports::AlertStore;
 use fxmon_app::ports::RateStore;
-use fxmon_core::Condition;
+use fxmon_app::ports::{AlertStore, NewAlert};
+use fxmon_core::{AlertRule, Condition};
 use proptest::prelude::*;
 
 struct Fixture {
@@ -34,10 +34,12 @@ fn fixture() -> &'static Fixture {
             let rows: Vec<_> = ecb::to_stored_rates(&ecb::parse(&daily).unwrap()).collect();
             api.store.insert_rates(&rows).await.unwrap();
             let pair = fxmon_core::Pair::parse("EUR/USD").unwrap();
-            api.store
-                .create_alert(pair, Condition::Above, 1.0)
-                .await
-                .unwrap();
+            let alert = NewAlert {
+                rule: AlertRule::new(0, pair, Condition::Above, 1.0),
+                webhook_url: None,
+                webhook_secret: None,
+            };
+            api.store.create_alert(&alert).await.unwrap();
             // `/stream` would never end on its own: a closed feed ends it at once.
             api.deps.feed.close();
             api

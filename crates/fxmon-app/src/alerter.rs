@@ -1,28 +1,39 @@
-//! The alerter: evaluates active alert rules against each snapshot (crosses included),
-//! records each trigger once in `alert_history` and publishes it to `fx-alerts`.
+//! The alerter: evaluates the active alert rules against each snapshot through a
+//! [`RuleIndex`] (crosses included), and records each trigger once, with its deliveries
+//! queued in the durable outbox, in one store transaction. Rule states are saved as they
+//! change, so a restart neither re-fires inside a cooldown nor forgets an armed rule.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+use fxmon_core::alert::{Metric, Metrics};
 use fxmon_core::snapshot::format_time;
-use fxmon_core::{AlertRule, ArmState, RateSnapshot};
+use fxmon_core::{AlertRule, Pair, Rate, RateSnapshot, RuleIndex, RuleState, VolatilityWindow};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::consume::{consume, Handled, SnapshotHandler};
 use crate::ports::{
-    AlertStore, AlertTrigger, BusError, BusPublisher, BusSubscriber, StoreError, Topic,
+    AlertStore, AlertTrigger, BusError, BusPublisher, BusSubscriber, HistoryQuery, Order,
+    RateStore, StoreError, TriggerWrite,
 };
+use crate::processor::load_window;
 
 /// What the alerter needs.
 pub struct AlerterDeps {
-    pub store: Arc<dyn AlertStore>,
-    pub bus: Arc<dyn BusPublisher>,
+    pub alerts: Arc<dyn AlertStore>,
+    /// Rate history: volatility windows and `change_pct` reference rates.
+    pub rates: Arc<dyn RateStore>,
+    /// Where unparseable messages go.
+    pub dead_letters: Arc<dyn BusPublisher>,
+    /// Called after triggers were recorded, to wake the delivery worker.
+    pub on_recorded: Arc<dyn Fn() + Send + Sync>,
 }
 
-/// The `fx-alerts` event: the seed's fields plus `event_id` and `triggered_at`.
+/// The `fx-alerts` event: the original's fields plus `event_id`, `triggered_at` and, for
+/// `change_pct` and `volatility_above`, the metric `value` that fired.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlertEvent {
     pub event_id: String,
@@ -31,43 +42,34 @@ pub struct AlertEvent {
     pub condition: String,
     pub threshold: f64,
     pub current_rate: f64,
+    pub value: f64,
     pub message: String,
     pub triggered_at: String,
 }
 
-impl From<&AlertTrigger> for AlertEvent {
-    fn from(t: &AlertTrigger) -> Self {
-        Self {
-            event_id: t.event_id.clone(),
-            alert_id: t.alert_id,
-            pair: t.pair.to_string(),
-            condition: t.condition.to_string(),
-            threshold: t.threshold,
-            current_rate: t.rate,
-            message: t.message.clone(),
-            triggered_at: format_time(t.triggered_at),
-        }
-    }
-}
-
-/// Rule evaluation with per-rule arm state.
+/// Rules, their index, and the per-pair series the metrics need.
 pub struct Alerter {
     deps: AlerterDeps,
-    armed: HashMap<i64, ArmState>,
+    index: RuleIndex,
+    /// The store's rules version the index was built from; `None` forces a reload.
+    version: Option<i64>,
+    volatility: HashMap<Pair, VolatilityWindow>,
     last_seen: HashMap<String, DateTime<Utc>>,
 }
 
 impl Alerter {
-    /// An alerter with every rule armed.
+    /// An alerter; rules load on the first snapshot.
     pub fn new(deps: AlerterDeps) -> Self {
         Self {
             deps,
-            armed: HashMap::new(),
+            index: RuleIndex::new(),
+            version: None,
+            volatility: HashMap::new(),
             last_seen: HashMap::new(),
         }
     }
 
-    /// Evaluates every active rule; returns the triggers newly recorded.
+    /// Evaluates one snapshot; returns the triggers newly recorded.
     pub async fn evaluate(
         &mut self,
         snapshot: &RateSnapshot,
@@ -80,61 +82,180 @@ impl Alerter {
         {
             return Ok(Vec::new());
         }
-        let rules = self.deps.store.active_alerts().await?;
-        let mut fired = Vec::new();
-        for rule in &rules {
-            let Ok(rate) = snapshot.cross(rule.pair) else {
+        self.reload_rules().await?;
+        let at = snapshot.timestamp;
+        let pairs = self.index.pairs();
+        let mut recorded = Vec::new();
+        for pair in pairs {
+            let Ok(rate) = snapshot.cross(pair) else {
                 continue;
             };
-            if self.armed.entry(rule.id).or_default().observe(rule, rate) {
-                fired.push(trigger(rule, rate.get(), snapshot.timestamp));
+            let metrics = self.metrics(pair, rate, at).await?;
+            let evaluation = self.index.evaluate(pair, at, &metrics);
+            let fired_ids: Vec<i64> = evaluation.fired.iter().map(|f| f.rule_id).collect();
+            let quiet: Vec<(i64, RuleState)> = evaluation
+                .changed
+                .iter()
+                .filter(|(id, _)| !fired_ids.contains(id))
+                .copied()
+                .collect();
+            if !quiet.is_empty() {
+                self.deps.alerts.save_states(&quiet).await?;
+            }
+            for fired in &evaluation.fired {
+                let rule = &fired.rule;
+                let state = evaluation
+                    .changed
+                    .iter()
+                    .find(|(id, _)| *id == rule.id)
+                    .map(|(_, s)| *s)
+                    .expect("a fired rule changed state");
+                let write = trigger_write(
+                    rule,
+                    state,
+                    rate.get(),
+                    fired.value,
+                    at,
+                    evaluation.retired.contains(&rule.id),
+                );
+                if self.deps.alerts.record_trigger(&write).await? {
+                    tracing::info!(alert_id = rule.id, %pair, value = fired.value, "Alert fired.");
+                    recorded.push(write.trigger);
+                }
+            }
+            let expired: Vec<i64> = evaluation
+                .retired
+                .iter()
+                .filter(|id| !fired_ids.contains(id))
+                .copied()
+                .collect();
+            if !expired.is_empty() {
+                self.deps.alerts.retire_alerts(&expired).await?;
             }
         }
-        let mut recorded = Vec::new();
-        for trigger in fired {
-            if self.deps.store.record_trigger(&trigger).await? {
-                recorded.push(trigger);
-            }
+        if !recorded.is_empty() {
+            (self.deps.on_recorded)();
         }
-        self.last_seen
-            .insert(snapshot.source.clone(), snapshot.timestamp);
+        self.last_seen.insert(snapshot.source.clone(), at);
         Ok(recorded)
+    }
+
+    /// Rebuilds the index from the store when the rules changed (created, edited, paused,
+    /// resumed, retired, deleted), which the store's rules version tells without loading
+    /// them. States come from the store, which holds every change the index made.
+    async fn reload_rules(&mut self) -> Result<(), StoreError> {
+        let version = self.deps.alerts.rules_version().await?;
+        if self.version == Some(version) {
+            return Ok(());
+        }
+        let active = self.deps.alerts.active_alerts().await?;
+        self.index = RuleIndex::build(active);
+        self.version = Some(version);
+        Ok(())
+    }
+
+    /// The metric values of `pair` at `at`: its rate, its log-return volatility, and its
+    /// percent change over each window its rules use.
+    async fn metrics(
+        &mut self,
+        pair: Pair,
+        rate: Rate,
+        at: DateTime<Utc>,
+    ) -> Result<Observed, StoreError> {
+        let volatility = if self.volatility.contains_key(&pair) {
+            self.volatility.get_mut(&pair).expect("checked")
+        } else {
+            let window = load_window(self.deps.rates.as_ref(), pair).await?;
+            self.volatility.entry(pair).or_insert(window)
+        };
+        volatility.push(at, rate);
+        let mut changes = Vec::new();
+        for window in self.index.windows(pair) {
+            let since = at - TimeDelta::seconds(i64::from(window));
+            let reference = HistoryQuery {
+                pair,
+                from: None,
+                to: Some(since),
+                limit: 1,
+                offset: 0,
+                order: Order::Desc,
+            };
+            let points = self.deps.rates.history(&reference).await?;
+            if let Some(point) = points.first() {
+                changes.push((window, (rate.get() / point.rate - 1.0) * 100.0));
+            }
+        }
+        Ok(Observed {
+            rate: rate.get(),
+            volatility: volatility.volatility().log_return,
+            changes,
+        })
     }
 }
 
-fn trigger(rule: &AlertRule, rate: f64, as_of: DateTime<Utc>) -> AlertTrigger {
-    AlertTrigger {
+/// One pair's metric values at one observation.
+struct Observed {
+    rate: f64,
+    volatility: Option<f64>,
+    changes: Vec<(u32, f64)>,
+}
+
+impl Metrics for Observed {
+    fn value(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::Rate => Some(self.rate),
+            Metric::Volatility => self.volatility,
+            Metric::ChangePct { window_seconds } => self
+                .changes
+                .iter()
+                .find(|(w, _)| *w == window_seconds)
+                .map(|(_, change)| *change),
+        }
+    }
+}
+
+fn trigger_write(
+    rule: &AlertRule,
+    state: RuleState,
+    rate: f64,
+    value: f64,
+    at: DateTime<Utc>,
+    retire: bool,
+) -> TriggerWrite {
+    let trigger = AlertTrigger {
         // Deterministic: the same rule on the same observation always has the same id.
-        event_id: format!("{}-{}", rule.id, as_of.timestamp_micros()),
+        event_id: format!("{}-{}", rule.id, at.timestamp_micros()),
         alert_id: rule.id,
         pair: rule.pair,
         condition: rule.condition,
         threshold: rule.threshold,
         rate,
-        message: rule.message(fxmon_core::Rate::new(rate).expect("came from a Rate")),
-        triggered_at: as_of,
+        message: rule.message(value),
+        triggered_at: at,
+    };
+    let event = AlertEvent {
+        event_id: trigger.event_id.clone(),
+        alert_id: rule.id,
+        pair: rule.pair.to_string(),
+        condition: rule.condition.to_string(),
+        threshold: rule.threshold,
+        current_rate: rate,
+        value,
+        message: trigger.message.clone(),
+        triggered_at: format_time(at),
+    };
+    TriggerWrite {
+        trigger,
+        event: serde_json::to_string(&event).expect("plain fields serialize"),
+        state,
+        retire,
     }
 }
 
 #[async_trait::async_trait]
 impl SnapshotHandler for Alerter {
     async fn handle(&mut self, snapshot: &RateSnapshot) -> Result<Handled, StoreError> {
-        for trigger in self.evaluate(snapshot).await? {
-            tracing::info!(alert_id = trigger.alert_id, pair = %trigger.pair, rate = trigger.rate, "Alert fired.");
-            let event =
-                serde_json::to_vec(&AlertEvent::from(&trigger)).expect("plain fields serialize");
-            if let Err(error) = self
-                .deps
-                .bus
-                .publish(Topic::Alerts, &trigger.pair.to_string(), event)
-                .await
-            {
-                tracing::warn!(
-                    event_id = trigger.event_id,
-                    "Publishing an alert event failed: {error}"
-                );
-            }
-        }
+        self.evaluate(snapshot).await?;
         Ok(Handled)
     }
 }
@@ -146,6 +267,6 @@ pub async fn serve(
     retry: Duration,
     shutdown: CancellationToken,
 ) -> Result<(), BusError> {
-    let dead_letters = alerter.deps.bus.clone();
+    let dead_letters = alerter.deps.dead_letters.clone();
     consume(alerter, subscriber, dead_letters, retry, shutdown).await
 }

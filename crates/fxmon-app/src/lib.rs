@@ -3,6 +3,7 @@
 
 pub mod alerter;
 pub mod consume;
+pub mod delivery;
 pub mod health;
 pub mod ports;
 pub mod processor;

@@ -8,8 +8,10 @@ use std::time::Duration;
 use anyhow::Context;
 use fxmon_adapters::memory::{MemoryBus, MemoryRateCache};
 use fxmon_adapters::sqlite::SqliteStore;
+use fxmon_adapters::webhook::HttpWebhookSender;
 use fxmon_api::{ApiDeps, ApiSettings, LiveFeed};
 use fxmon_app::alerter::{self, Alerter, AlerterDeps};
+use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
 use fxmon_app::health::HealthDeps;
 use fxmon_app::ports::{RateStore, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
@@ -121,13 +123,32 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         "processor",
         processor::serve(processor, processor_inbox, STORE_RETRY, shutdown.clone()),
     );
+    let waker = DeliveryWaker::new();
     let alerter = Alerter::new(AlerterDeps {
-        store: store.clone(),
-        bus: bus.clone(),
+        alerts: store.clone(),
+        rates: store.clone(),
+        dead_letters: bus.clone(),
+        on_recorded: Arc::new({
+            let waker = waker.clone();
+            move || waker.wake()
+        }),
     });
     services.spawn(
         "alerter",
         alerter::serve(alerter, alerter_inbox, STORE_RETRY, shutdown.clone()),
+    );
+    let webhooks = HttpWebhookSender::new(fxmon_adapters::webhook::DEFAULT_TIMEOUT)
+        .context("Failed to build the webhook client.")?;
+    services.spawn(
+        "delivery",
+        delivery::serve(
+            store.clone(),
+            bus.clone(),
+            Arc::new(webhooks),
+            DeliveryPolicy::default(),
+            waker,
+            shutdown.clone(),
+        ),
     );
     services.spawn(
         "live feed",

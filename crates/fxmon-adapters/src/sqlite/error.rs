@@ -10,8 +10,6 @@ pub(super) enum Invalid {
     Year(DateTime<Utc>),
     #[error("stored time {0:?} is not RFC 3339")]
     StoredTime(String),
-    #[error("threshold {0} must be a finite number")]
-    Threshold(f64),
     #[error("{table} row {id} does not parse: {source}")]
     StoredRow {
         table: &'static str,

@@ -1,11 +1,14 @@
-//! Reading the alert endpoints' input: ids, conditions, thresholds, and serde's errors
-//! turned into problems that name the field.
+//! Reading the alert endpoints' input: ids, conditions, thresholds, times, and the core's
+//! rule errors turned into problems that name the field.
 
+use chrono::{DateTime, Utc};
+use fxmon_app::ports::StoreError;
+use fxmon_core::alert::RuleError;
 use fxmon_core::Condition;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::views::AlertCondition;
+use super::wire::AlertCondition;
 use crate::error::ApiError;
 
 /// An alert id from the path: anything but an integer is a 422 naming `id`.
@@ -49,6 +52,46 @@ pub fn threshold(value: &Value) -> Result<f64, ApiError> {
         })
 }
 
+/// An invalid rule: a 422 naming the field the core's error is about.
+pub fn invalid_rule(error: RuleError) -> ApiError {
+    let field = error.field();
+    let text = error.to_string();
+    // The core's messages start with the field's name, which the problem's detail adds.
+    let message = text.strip_prefix(field).map_or(&*text, str::trim_start);
+    ApiError::invalid(field, message)
+}
+
+/// A store failure, where a store's refusal of an invalid rule (it validates too, against
+/// the stored rule a patch applies to) is the client's 422, not a 500.
+pub fn store_failure(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Rejected(source) if source.is::<RuleError>() => {
+            let rule = source.downcast::<RuleError>().expect("checked above");
+            invalid_rule(*rule)
+        }
+        other => other.into(),
+    }
+}
+
+/// `expires_at`: an RFC 3339 time after `now`.
+pub fn expires_at(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    let time = DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|_| {
+            ApiError::invalid(
+                "expires_at",
+                format!("must be an RFC 3339 time such as 2026-12-31T00:00:00Z, got {raw:?}"),
+            )
+        })?
+        .to_utc();
+    if time <= now {
+        return Err(ApiError::invalid(
+            "expires_at",
+            format!("must be in the future, got {raw:?}"),
+        ));
+    }
+    Ok(time)
+}
+
 /// For optional fields where `null` is not "absent" but a wrong value: with
 /// `#[serde(default, deserialize_with = "present")]`, a missing field is `None` and a
 /// present one (even `null`) is deserialized as `T`.
@@ -85,7 +128,38 @@ mod tests {
         let text = condition("sideways").unwrap_err().to_string();
         assert_eq!(
             text,
-            "condition must be one of \"above\", \"below\", got \"sideways\""
+            "condition must be one of \"above\", \"below\", \"crosses_above\", \
+             \"crosses_below\", \"change_pct\", \"volatility_above\", got \"sideways\""
         );
+    }
+
+    #[test]
+    fn a_rule_error_names_its_field_once() {
+        let error = invalid_rule(RuleError::WindowMissing);
+        assert_eq!(
+            error.to_string(),
+            "window_seconds is required for change_pct, between 1 and 2678400"
+        );
+        assert!(matches!(error, ApiError::Invalid { param, .. } if param == "window_seconds"));
+    }
+
+    #[test]
+    fn expiry_must_be_an_rfc_3339_time_in_the_future() {
+        let now = DateTime::parse_from_rfc3339("2026-10-30T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let later = expires_at("2026-10-30T12:00:00+01:00", now).unwrap();
+        assert_eq!(later.to_rfc3339(), "2026-10-30T11:00:00+00:00");
+        for (raw, reason) in [
+            ("2026-10-30T10:00:00Z", "in the future"),
+            ("2026-10-30", "RFC 3339"),
+            ("tomorrow", "RFC 3339"),
+        ] {
+            let text = expires_at(raw, now).unwrap_err().to_string();
+            assert!(
+                text.starts_with("expires_at must be") && text.contains(reason),
+                "{text}"
+            );
+        }
     }
 }

@@ -4,10 +4,14 @@
 //! `/alerts/history` and `/alerts/{id}` share a prefix; the router prefers the static
 //! segment, so `history` never reaches `get_alert` as an id.
 
+mod create;
 mod history;
 mod input;
 mod rules;
+mod state;
 mod views;
+mod webhook;
+mod wire;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,7 +20,7 @@ use crate::state::ApiDeps;
 
 pub fn routes() -> OpenApiRouter<ApiDeps> {
     OpenApiRouter::new()
-        .routes(routes!(rules::list_alerts, rules::create_alert))
+        .routes(routes!(rules::list_alerts, create::create_alert))
         .routes(routes!(
             rules::get_alert,
             rules::update_alert,

@@ -1,33 +1,19 @@
-//! Alert rules: create, list, read, pause/resume or change, and (softly) delete.
+//! Alert rules: list, read, pause/resume or change, and (softly) delete.
 
 use axum::extract::State;
-use axum::http::{header, HeaderName, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
+use chrono::Utc;
 use fxmon_app::ports::{AlertFilter, AlertPatch};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::input::{self, alert_id, no_alert, present};
-use super::views::{AlertCondition, AlertView};
+use super::input::{self, alert_id, no_alert, present, store_failure};
+use super::views::AlertView;
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, ApiJson, ApiPath, ApiQuery};
 use crate::state::ApiDeps;
-
-/// Body of `POST /alerts`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewAlert {
-    /// Two known currencies, crosses included: `USD/EUR` (also `USD-EUR`, `USDEUR`,
-    /// `USD%2FEUR`, any case).
-    #[schema(example = "USD/EUR")]
-    pub pair: String,
-    #[schema(value_type = AlertCondition, example = "below")]
-    pub condition: String,
-    /// A finite number > 0, in quote-currency units.
-    #[schema(value_type = f64, example = 0.85, exclusive_minimum = 0.0)]
-    pub threshold: Value,
-}
 
 /// Body of `PATCH /alerts/{id}`: at least one field.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,10 +24,20 @@ pub struct AlertChange {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = bool)]
     pub active: Option<bool>,
-    /// A new threshold: a finite number > 0.
+    /// A new threshold: a finite number > 0. A new threshold is a new rule: its arm state
+    /// and cooldown start over.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = f64, example = 0.84, exclusive_minimum = 0.0)]
     pub threshold: Option<Value>,
+    /// A new hysteresis: >= 0 and below the threshold. Like a new threshold, it starts the
+    /// arm state and cooldown over.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = f64, minimum = 0.0, example = 0.005)]
+    pub hysteresis: Option<f64>,
+    /// A new cooldown, in seconds; the last notification's time is kept.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = u32, example = 600)]
+    pub cooldown_seconds: Option<u32>,
 }
 
 /// Query of `GET /alerts`.
@@ -49,38 +45,13 @@ pub struct AlertChange {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertsParams {
-    /// Only alerts that are not paused. Default false.
+    /// Only active alerts: not paused, fired (`once`) or expired. Default false.
     pub active_only: Option<bool>,
     /// Only alerts on this pair (`USD/EUR`, `USD-EUR`, `USDEUR` or `USD%2FEUR`).
     pub pair: Option<String>,
 }
 
-/// Creates an active alert. It fires once each time its condition becomes true.
-#[utoipa::path(post, path = "/alerts", tag = "alerts", request_body = NewAlert, responses(
-    (status = 201, description = "Created", body = AlertView,
-        headers(("Location" = String, description = "The new alert's URL: /alerts/{id}"))),
-    (status = 400, description = "The body is not JSON", body = Problem,
-        content_type = "application/problem+json"),
-    (status = 404, description = "A currency is not known", body = Problem,
-        content_type = "application/problem+json"),
-    (status = 422, description = "A field is missing, unknown or invalid", body = Problem,
-        content_type = "application/problem+json"),
-))]
-pub async fn create_alert(
-    State(deps): State<ApiDeps>,
-    ApiJson(body): ApiJson<NewAlert>,
-) -> Result<(StatusCode, [(HeaderName, String); 1], Json<AlertView>), ApiError> {
-    let pair = extract::pair("pair", &body.pair)?;
-    let condition = input::condition(&body.condition)?;
-    let threshold = input::threshold(&body.threshold)?;
-    let record = deps.alerts.create_alert(pair, condition, threshold).await?;
-    let id = record.rule.id;
-    tracing::info!(alert_id = id, %pair, %condition, threshold, "Alert created.");
-    let location = [(header::LOCATION, format!("/alerts/{id}"))];
-    Ok((StatusCode::CREATED, location, Json(record.into())))
-}
-
-/// The alerts not deleted, by id; `active_only` leaves out paused ones.
+/// The alerts not deleted, by id; `active_only` leaves out the inactive ones.
 #[utoipa::path(get, path = "/alerts", tag = "alerts", params(AlertsParams), responses(
     (status = 200, description = "Alerts, by id", body = [AlertView]),
     (status = 404, description = "A currency of `pair` is not known", body = Problem,
@@ -100,7 +71,9 @@ pub async fn list_alerts(
             .transpose()?,
     };
     let alerts = deps.alerts.list_alerts(&filter).await?;
-    Ok(Json(alerts.into_iter().map(AlertView::from).collect()))
+    let now = Utc::now();
+    let views = alerts.into_iter().map(|a| AlertView::new(a, now));
+    Ok(Json(views.collect()))
 }
 
 /// One alert.
@@ -123,11 +96,13 @@ pub async fn get_alert(
         .get_alert(id)
         .await?
         .ok_or_else(|| no_alert(id))?;
-    Ok(Json(record.into()))
+    Ok(Json(AlertView::new(record, Utc::now())))
 }
 
 /// Pauses (`"active": false`) or resumes (`"active": true`) an alert, or changes its
-/// threshold. A paused alert is not evaluated.
+/// threshold, hysteresis or cooldown. A paused alert is not evaluated. A new threshold or
+/// hysteresis is a new rule: it re-arms (a `crosses_*` alert waits to see the rate on its
+/// near side again) and its cooldown starts over.
 #[utoipa::path(patch, path = "/alerts/{id}", tag = "alerts", request_body = AlertChange,
     params(("id" = i64, Path, description = "Alert id")),
     responses(
@@ -148,25 +123,33 @@ pub async fn update_alert(
     let patch = AlertPatch {
         active: body.active,
         threshold: body.threshold.as_ref().map(input::threshold).transpose()?,
+        hysteresis: body.hysteresis,
+        cooldown_seconds: body.cooldown_seconds,
     };
     if patch == AlertPatch::default() {
         return Err(ApiError::invalid(
             "body",
-            "has nothing to change: set `active`, `threshold` or both",
+            "has nothing to change: set `active`, `threshold`, `hysteresis` or \
+             `cooldown_seconds`",
         ));
     }
+    // The store checks the patched rule (a hysteresis must stay below the threshold).
     let record = deps
         .alerts
         .update_alert(id, &patch)
-        .await?
+        .await
+        .map_err(store_failure)?
         .ok_or_else(|| no_alert(id))?;
+    let rule = &record.rule;
     tracing::info!(
         alert_id = id,
         active = record.active,
-        threshold = record.rule.threshold,
+        threshold = rule.threshold,
+        hysteresis = rule.hysteresis,
+        cooldown_seconds = rule.cooldown_seconds,
         "Alert changed."
     );
-    Ok(Json(record.into()))
+    Ok(Json(AlertView::new(record, Utc::now())))
 }
 
 /// Deletes an alert: it stops firing and leaves the listings; its trigger history stays

@@ -19,10 +19,20 @@ async fn creating_an_alert_answers_201_with_its_location_and_the_originals_shape
         [
             "active",
             "condition",
+            "cooldown_seconds",
+            "cooldown_until",
             "created_at",
+            "direction",
+            "expires_at",
+            "frequency",
+            "hysteresis",
             "id",
+            "last_fired_at",
             "pair",
-            "threshold"
+            "state",
+            "threshold",
+            "webhook_url",
+            "window_seconds"
         ]
     );
     let id = alert["id"].as_i64().unwrap();
@@ -31,6 +41,26 @@ async fn creating_an_alert_answers_201_with_its_location_and_the_originals_shape
     assert_eq!(alert["condition"], "below");
     assert_eq!(alert["threshold"], 0.85);
     assert_eq!(alert["active"], true);
+    // The original's alert, with the engine's defaults: an hour's cooldown, recurring.
+    assert_eq!(alert["state"], "armed");
+    assert_eq!(
+        (
+            &alert["cooldown_seconds"],
+            &alert["frequency"],
+            &alert["hysteresis"]
+        ),
+        (&json!(3600), &json!("recurring"), &json!(0.0))
+    );
+    for field in [
+        "window_seconds",
+        "direction",
+        "expires_at",
+        "webhook_url",
+        "cooldown_until",
+        "last_fired_at",
+    ] {
+        assert_eq!(alert[field], Value::Null, "{field}");
+    }
     let created_at = alert["created_at"].as_str().unwrap();
     assert!(created_at.ends_with('Z'), "{created_at}");
     assert!(
@@ -85,7 +115,7 @@ async fn each_invalid_field_of_a_new_alert_is_a_422_naming_it() {
         (
             with("condition", json!("sideways")),
             "condition",
-            r#"condition must be one of "above", "below", got "sideways""#,
+            r#"condition must be one of "above", "below", "crosses_above", "crosses_below", "change_pct", "volatility_above", got "sideways""#,
         ),
         (
             with("threshold", json!(-1)),

@@ -6,14 +6,14 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use fxmon_adapters::memory::{MemoryBus, MemoryRateCache};
 use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_api::{router, ApiDeps, ApiSettings, LiveFeed};
 use fxmon_app::health::HealthDeps;
-use fxmon_app::ports::{AlertStore, AlertTrigger};
+use fxmon_app::ports::{AlertStore, AlertTrigger, TriggerWrite};
 use fxmon_app::Tracked;
-use fxmon_core::{Condition, Pair};
+use fxmon_core::{Condition, Pair, RuleState};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -125,33 +125,54 @@ impl TestApi {
     /// Creates an alert through the API; returns its id.
     pub async fn create(&self, pair: &str, condition: &str, threshold: f64) -> i64 {
         let body = json!({"pair": pair, "condition": condition, "threshold": threshold});
+        self.create_with(body).await["id"].as_i64().unwrap()
+    }
+
+    /// Creates an alert from `body` through the API; returns the 201's body.
+    pub async fn create_with(&self, body: Value) -> Value {
         let reply = self.post("/alerts", body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
-        reply.body["id"].as_i64().unwrap()
+        reply.body
     }
 
     /// The ids of the alerts the alerter would evaluate.
     pub async fn active_ids(&self) -> Vec<i64> {
         let rules = self.store.active_alerts().await.unwrap();
-        rules.iter().map(|rule| rule.id).collect()
+        rules.iter().map(|(rule, _)| rule.id).collect()
     }
 
     /// Records a trigger of `alert_id` on `pair` at `hour` o'clock, as the alerter would.
     pub async fn fire(&self, alert_id: i64, pair: &str, hour: u32) {
         let triggered_at = format!("2026-10-30T{hour:02}:00:00Z");
+        let at = DateTime::parse_from_rfc3339(&triggered_at)
+            .unwrap()
+            .to_utc();
+        self.fire_at(alert_id, pair, at, false).await;
+    }
+
+    /// Records a trigger of `alert_id` on `pair` as of `at`, as the alerter would: the rule
+    /// disarmed, fired at `at`, and deactivated if `retire`.
+    pub async fn fire_at(&self, alert_id: i64, pair: &str, at: DateTime<Utc>, retire: bool) {
         let trigger = AlertTrigger {
-            event_id: format!("alert-{alert_id}@{triggered_at}"),
+            event_id: format!("alert-{alert_id}@{}", at.to_rfc3339()),
             alert_id,
             pair: Pair::parse(pair).unwrap(),
             condition: Condition::Below,
             threshold: 0.85,
             rate: 0.84,
             message: format!("{pair} is 0.84, below 0.85"),
-            triggered_at: DateTime::parse_from_rfc3339(&triggered_at)
-                .unwrap()
-                .to_utc(),
+            triggered_at: at,
         };
-        assert!(self.store.record_trigger(&trigger).await.unwrap());
+        let write = TriggerWrite {
+            event: json!({"event_id": trigger.event_id}).to_string(),
+            trigger,
+            state: RuleState {
+                armed: false,
+                last_fired_at: Some(at),
+            },
+            retire,
+        };
+        assert!(self.store.record_trigger(&write).await.unwrap());
     }
 }
 

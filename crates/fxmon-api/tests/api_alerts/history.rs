@@ -1,7 +1,9 @@
-//! `GET /alerts/history`, the route order it relies on, and the OpenAPI document.
+//! `GET /alerts/history`, with each trigger's deliveries, and the route order it relies on.
 
 use axum::http::StatusCode;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use fxmon_app::ports::{DeliveryOutbox, DeliveryTarget};
+use serde_json::{json, Value};
 
 use crate::harness::{api, keys, problem, Reply};
 
@@ -30,6 +32,7 @@ async fn history_is_newest_first_paged_and_filtered_by_alert_and_pair() {
         [
             "alert_id",
             "condition",
+            "deliveries",
             "event_id",
             "id",
             "message",
@@ -114,44 +117,75 @@ async fn the_history_path_is_not_taken_for_an_alert_id() {
 }
 
 #[tokio::test]
-async fn every_alert_operation_is_in_the_openapi_document_with_its_errors() {
-    let (_, openapi) = fxmon_api::routes();
-    let document = serde_json::to_value(&openapi).unwrap();
-    let operations = [
-        ("/alerts", "post", &["201", "400", "404", "422"][..]),
-        ("/alerts", "get", &["200", "404", "422"]),
-        ("/alerts/{id}", "get", &["200", "404", "422"]),
-        ("/alerts/{id}", "patch", &["200", "400", "404", "422"]),
-        ("/alerts/{id}", "delete", &["204", "404", "422"]),
-        ("/alerts/history", "get", &["200", "404", "422"]),
-    ];
-    for (path, method, statuses) in operations {
-        let operation = &document["paths"][path][method];
-        assert_eq!(operation["tags"], json!(["alerts"]), "{method} {path}");
-        let responses = operation["responses"].as_object().unwrap();
-        let documented: Vec<&str> = responses.keys().map(|k| &**k).collect();
-        assert_eq!(documented, statuses, "{method} {path}");
-        for (status, response) in responses.iter().filter(|(s, _)| s.starts_with('4')) {
-            let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
-            assert_eq!(
-                schema, "#/components/schemas/Problem",
-                "{method} {path} {status}"
-            );
+async fn a_trigger_shows_where_its_notification_went() {
+    let api = api().await;
+    let plain = api.create("USD/EUR", "below", 0.85).await;
+    let body = json!({"pair": "EUR/GBP", "condition": "below", "threshold": 0.85,
+                      "webhook_url": "https://hooks.example.com/fx"});
+    let hooked = api.create_with(body).await["id"].as_i64().unwrap();
+    api.fire(plain, "USD/EUR", 9).await;
+    api.fire(hooked, "EUR/GBP", 10).await;
+
+    let history = api.get("/alerts/history").await.body;
+    let deliveries = |i: usize| history[i]["deliveries"].as_array().unwrap().clone();
+    let bus = &deliveries(1)[0];
+    assert_eq!(deliveries(1).len(), 1);
+    assert_eq!(
+        keys(bus),
+        [
+            "attempts",
+            "delivered_at",
+            "last_error",
+            "next_attempt_at",
+            "state",
+            "target"
+        ]
+    );
+    assert_eq!(
+        (&bus["target"], &bus["state"], &bus["attempts"]),
+        (&json!("bus"), &json!("pending"), &json!(0))
+    );
+    assert!(
+        bus["next_attempt_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z')),
+        "{bus}"
+    );
+    assert_eq!(
+        (&bus["last_error"], &bus["delivered_at"]),
+        (&Value::Null, &Value::Null)
+    );
+    let hooked_deliveries = deliveries(0);
+    let targets: Vec<&Value> = hooked_deliveries.iter().map(|d| &d["target"]).collect();
+    assert_eq!(targets, [&json!("bus"), &json!("webhook")]);
+
+    // The deliverer reports: the bus took it, the webhook failed for good.
+    let due = api.store.due_deliveries(Utc::now(), 10).await.unwrap();
+    let sent_at = DateTime::parse_from_rfc3339("2026-10-30T10:00:01Z")
+        .unwrap()
+        .to_utc();
+    for delivery in &due {
+        match delivery.target {
+            DeliveryTarget::Bus => api.store.delivered(delivery.id, 1, sent_at).await.unwrap(),
+            DeliveryTarget::Webhook { .. } => api
+                .store
+                .give_up(delivery.id, 8, "HTTP 503 from the target")
+                .await
+                .unwrap(),
         }
     }
-    let history = &document["paths"]["/alerts/history"]["get"]["parameters"];
-    let names: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["limit", "offset", "alert_id", "pair"]);
-    assert!(history
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["in"] == "query"));
-    let condition = &document["components"]["schemas"]["AlertCondition"]["enum"];
-    assert_eq!(condition, &json!(["above", "below"]));
+    let history = api
+        .get(&format!("/alerts/history?alert_id={hooked}"))
+        .await
+        .body;
+    assert_eq!(
+        history[0]["deliveries"],
+        json!([
+            {"target": "bus", "state": "delivered", "attempts": 1, "last_error": null,
+             "next_attempt_at": null, "delivered_at": "2026-10-30T10:00:01Z"},
+            {"target": "webhook", "state": "failed", "attempts": 8,
+             "last_error": "HTTP 503 from the target", "next_attempt_at": null,
+             "delivered_at": null},
+        ])
+    );
 }

@@ -69,7 +69,7 @@ async fn a_threshold_change_is_kept_and_leaves_the_rest_alone() {
     expected["threshold"] = json!(0.8);
     assert_eq!(reply.body, expected);
     assert_eq!(api.get(&format!("/alerts/{id}")).await.body, expected);
-    assert_eq!(api.store.active_alerts().await.unwrap()[0].threshold, 0.8);
+    assert_eq!(api.store.active_alerts().await.unwrap()[0].0.threshold, 0.8);
 }
 
 #[tokio::test]
@@ -99,6 +99,28 @@ async fn an_empty_or_invalid_patch_is_a_422_and_changes_nothing() {
         (json!({"threshold": null}), "threshold", "got null"),
         (json!({"active": "yes"}), "active", "expected a boolean"),
         (json!({"active": null}), "active", "expected a boolean"),
+        (
+            json!({"hysteresis": 0.85}),
+            "hysteresis",
+            "below the threshold",
+        ),
+        (json!({"hysteresis": -0.01}), "hysteresis", "got -0.01"),
+        (json!({"hysteresis": null}), "hysteresis", "invalid"),
+        (
+            json!({"cooldown_seconds": -1}),
+            "cooldown_seconds",
+            "invalid",
+        ),
+        (
+            json!({"cooldown_seconds": "1h"}),
+            "cooldown_seconds",
+            "invalid",
+        ),
+        (
+            json!({"window_seconds": 60}),
+            "window_seconds",
+            "not a known field",
+        ),
     ];
     for (body, param, expected) in cases {
         let reply = api.patch(&uri, body.clone()).await;
@@ -181,4 +203,31 @@ async fn listing_filters_by_pair_in_any_spelling_and_by_activity() {
             Some(param),
         );
     }
+}
+
+#[tokio::test]
+async fn hysteresis_and_cooldown_can_be_changed_and_the_rule_stays_valid() {
+    let api = api().await;
+    let id = api.create("USD/EUR", "below", 0.85).await;
+    let uri = format!("/alerts/{id}");
+    let before = api.get(&uri).await.body;
+    let reply = api
+        .patch(&uri, json!({"hysteresis": 0.01, "cooldown_seconds": 0}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+    let mut expected = before;
+    expected["hysteresis"] = json!(0.01);
+    expected["cooldown_seconds"] = json!(0);
+    assert_eq!(reply.body, expected);
+    let (rule, _) = &api.store.active_alerts().await.unwrap()[0];
+    assert_eq!((rule.hysteresis, rule.cooldown_seconds), (0.01, 0));
+
+    // A threshold at or below the hysteresis would never re-arm: checked against the
+    // stored rule, and nothing changes.
+    let reply = api
+        .patch(&uri, json!({"threshold": 0.01, "active": false}))
+        .await;
+    let detail = problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, Some("hysteresis"));
+    assert!(detail.contains("below the threshold"), "{detail}");
+    assert_eq!(api.get(&uri).await.body, expected);
 }

@@ -4,6 +4,7 @@ pub mod bus;
 pub mod cache;
 pub mod source;
 pub mod store;
+pub mod webhook;
 
 pub use bus::{
     BusError, BusPublisher, BusSubscriber, Delivery, Topic, ALERTER_GROUP, PROCESSOR_GROUP,
@@ -11,6 +12,8 @@ pub use bus::{
 pub use cache::{CacheError, Quote, RateCache};
 pub use source::{FetchedRates, RateSource, SourceError};
 pub use store::{
-    AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, BoxError, HistoryQuery, Order,
-    RatePoint, RateStore, StoreError, StoredRate, TriggerFilter, TriggerRecord,
+    AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, BoxError, DeliveryOutbox,
+    DeliveryState, DeliveryStatus, DeliveryTarget, HistoryQuery, NewAlert, Order, PendingDelivery,
+    RatePoint, RateStore, StoreError, StoredRate, TriggerFilter, TriggerRecord, TriggerWrite,
 };
+pub use webhook::{WebhookError, WebhookSender};

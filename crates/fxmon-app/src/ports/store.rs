@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use fxmon_core::{AlertRule, Condition, Pair, Rate};
+use fxmon_core::{AlertRule, Condition, Pair, Rate, RuleState};
 
 /// Boxed cause of a store failure.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -125,27 +125,44 @@ pub struct AlertTrigger {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertRecord {
     pub rule: AlertRule,
-    /// False while paused (or once deleted).
+    /// False while paused, after a `once` alert fired, after expiry, or once deleted.
     pub active: bool,
     pub created_at: DateTime<Utc>,
     /// Set by a (soft) delete; the alert stops and its history stays.
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Arm state and last notification, as the alerter last saved them.
+    pub state: RuleState,
+    /// Where triggers are POSTed, if anywhere.
+    pub webhook_url: Option<String>,
+}
+
+/// An alert to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    /// The rule; its `id` is ignored (the store assigns one).
+    pub rule: AlertRule,
+    pub webhook_url: Option<String>,
+    /// The HMAC-SHA256 key of the webhook's signatures (shown to the user once, at creation).
+    pub webhook_secret: Option<String>,
 }
 
 /// Which alerts to list. Deleted alerts are never listed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertFilter {
-    /// Only alerts that are not paused.
+    /// Only alerts that are active (not paused, fired-once or expired).
     pub active_only: bool,
     pub pair: Option<Pair>,
 }
 
-/// A change to an alert; `None` leaves a field as it is.
+/// A change to an alert; `None` leaves a field as it is. Changing the threshold or the
+/// hysteresis makes it a new rule: its arm state starts over.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertPatch {
     /// `false` pauses, `true` resumes.
     pub active: Option<bool>,
     pub threshold: Option<f64>,
+    pub hysteresis: Option<f64>,
+    pub cooldown_seconds: Option<u32>,
 }
 
 /// Which triggers to list, newest first.
@@ -157,23 +174,101 @@ pub struct TriggerFilter {
     pub pair: Option<Pair>,
 }
 
-/// A row of `alert_history`.
+/// A row of `alert_history`, with the state of its deliveries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TriggerRecord {
     pub id: i64,
     pub trigger: AlertTrigger,
+    pub deliveries: Vec<DeliveryStatus>,
+}
+
+/// Everything one trigger changes, written in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerWrite {
+    pub trigger: AlertTrigger,
+    /// The `fx-alerts` event, as JSON: queued for the bus and, if the alert has one, the
+    /// webhook.
+    pub event: String,
+    /// The rule's state after firing.
+    pub state: RuleState,
+    /// Deactivate the alert (a `once` alert that fired).
+    pub retire: bool,
+}
+
+/// Where a queued delivery goes. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DeliveryTarget {
+    /// The `fx-alerts` topic.
+    Bus,
+    /// A JSON POST signed with the alert's secret.
+    Webhook { url: String, secret: String },
+}
+
+impl std::fmt::Debug for DeliveryTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeliveryTarget::Bus => f.write_str("Bus"),
+            DeliveryTarget::Webhook { url, .. } => f
+                .debug_struct("Webhook")
+                .field("url", url)
+                .field("secret", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+/// A delivery waiting in the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingDelivery {
+    pub id: i64,
+    pub event_id: String,
+    pub alert_id: i64,
+    pub pair: Pair,
+    pub target: DeliveryTarget,
+    /// The body to send.
+    pub payload: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the first attempt was due (the trigger's recording time).
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery's state, as the API shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryState {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Failed => "failed",
+        }
+    }
+}
+
+/// One delivery of one trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryStatus {
+    /// `bus` or `webhook`.
+    pub target: &'static str,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 /// User alerts and their trigger history.
 #[async_trait]
 pub trait AlertStore: Send + Sync {
-    /// Creates an active alert.
-    async fn create_alert(
-        &self,
-        pair: Pair,
-        condition: Condition,
-        threshold: f64,
-    ) -> Result<AlertRecord, StoreError>;
+    /// Creates an active alert with its initial state.
+    async fn create_alert(&self, alert: &NewAlert) -> Result<AlertRecord, StoreError>;
 
     /// One alert by id; `None` if it never existed or was deleted.
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError>;
@@ -192,12 +287,51 @@ pub trait AlertStore: Send + Sync {
     /// Returns false if it did not exist or was already deleted.
     async fn delete_alert(&self, id: i64) -> Result<bool, StoreError>;
 
-    /// Every active (not paused, not deleted) alert's rule.
-    async fn active_alerts(&self) -> Result<Vec<AlertRule>, StoreError>;
+    /// Every active alert's rule and saved state.
+    async fn active_alerts(&self) -> Result<Vec<(AlertRule, RuleState)>, StoreError>;
 
-    /// Records a trigger; returns false if its `event_id` was already recorded.
-    async fn record_trigger(&self, trigger: &AlertTrigger) -> Result<bool, StoreError>;
+    /// A number that changes whenever any alert is created, edited, paused, resumed,
+    /// retired or deleted — but not when only its arm state changes — so a reader reloads
+    /// `active_alerts` only when something changed.
+    async fn rules_version(&self) -> Result<i64, StoreError>;
+
+    /// Saves rules' states (re-armed, held) without a trigger.
+    async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError>;
+
+    /// Deactivates alerts that can never fire again (expired).
+    async fn retire_alerts(&self, ids: &[i64]) -> Result<(), StoreError>;
+
+    /// Records a trigger in one transaction: the `alert_history` row, its outbox entries,
+    /// the rule's new state and (for `once`) its deactivation. Returns false, changing
+    /// nothing, if the `event_id` was already recorded.
+    async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError>;
 
     /// Recorded triggers matching `filter`, newest first (by `triggered_at`, then id).
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError>;
+}
+
+/// The durable outbox of alert deliveries.
+#[async_trait]
+pub trait DeliveryOutbox: Send + Sync {
+    /// Pending deliveries whose next attempt is due at `now`, oldest first.
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PendingDelivery>, StoreError>;
+
+    /// Marks a delivery done.
+    async fn delivered(&self, id: i64, attempts: u32, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Records a failed attempt and when to try again.
+    async fn retry_later(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Records the last failed attempt: no more retries.
+    async fn give_up(&self, id: i64, attempts: u32, error: &str) -> Result<(), StoreError>;
 }

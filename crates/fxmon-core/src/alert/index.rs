@@ -22,11 +22,13 @@ pub trait Metrics {
     fn value(&self, metric: Metric) -> Option<f64>;
 }
 
-/// A rule that fired, with the metric value that fired it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A rule that fired, with the metric value that fired it. Carries the rule, since a
+/// `once` rule has already left the index when the caller reads this.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Fired {
     pub rule_id: i64,
     pub value: f64,
+    pub rule: AlertRule,
 }
 
 /// What one observation did: rules fired, states to persist, rules that left the index
@@ -218,6 +220,18 @@ impl RuleIndex {
         windows
     }
 
+    /// Every pair some rule watches.
+    pub fn pairs(&self) -> Vec<Pair> {
+        let mut pairs: Vec<Pair> = self
+            .pairs
+            .iter()
+            .filter(|(_, groups)| !groups.is_empty())
+            .map(|(pair, _)| *pair)
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    }
+
     /// Whether any rule watches `pair`.
     pub fn watches(&self, pair: Pair) -> bool {
         self.pairs.get(&pair).is_some_and(|g| !g.is_empty())
@@ -277,7 +291,11 @@ impl RuleIndex {
                 }
                 match outcome {
                     Step::Fired => {
-                        evaluation.fired.push(Fired { rule_id: id, value });
+                        evaluation.fired.push(Fired {
+                            rule_id: id,
+                            value,
+                            rule: entry.rule.clone(),
+                        });
                         if entry.rule.frequency == Frequency::Once {
                             evaluation.retired.push(id);
                         }
@@ -313,6 +331,7 @@ pub fn scan(
             fired.push(Fired {
                 rule_id: rule.id,
                 value,
+                rule: rule.clone(),
             });
         }
     }

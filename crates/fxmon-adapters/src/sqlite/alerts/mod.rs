@@ -1,31 +1,29 @@
-//! `AlertStore` over SQLite: user alerts (`user_alerts`) and their trigger history
-//! (`alert_history`).
+//! `AlertStore` and `DeliveryOutbox` over SQLite: user alerts with their arm state
+//! (`user_alerts`), their trigger history (`alert_history`) and the outbox of deliveries
+//! (`alert_deliveries`).
 //!
 //! Deleting is soft: a deleted alert keeps its row so its history still points at it, but
 //! no read of alerts returns it and no update reaches it.
 
+mod outbox;
 mod rows;
 mod rules;
+mod states;
 mod triggers;
 
 use async_trait::async_trait;
 use fxmon_app::ports::{
-    AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, StoreError, TriggerFilter,
-    TriggerRecord,
+    AlertFilter, AlertPatch, AlertRecord, AlertStore, NewAlert, StoreError, TriggerFilter,
+    TriggerRecord, TriggerWrite,
 };
-use fxmon_core::{AlertRule, Condition, Pair};
+use fxmon_core::{AlertRule, RuleState};
 
 use super::SqliteStore;
 
 #[async_trait]
 impl AlertStore for SqliteStore {
-    async fn create_alert(
-        &self,
-        pair: Pair,
-        condition: Condition,
-        threshold: f64,
-    ) -> Result<AlertRecord, StoreError> {
-        rules::create(&self.pool, pair, condition, threshold).await
+    async fn create_alert(&self, alert: &NewAlert) -> Result<AlertRecord, StoreError> {
+        rules::create(&self.pool, alert).await
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
@@ -48,12 +46,27 @@ impl AlertStore for SqliteStore {
         rules::delete(&self.pool, id).await
     }
 
-    async fn active_alerts(&self) -> Result<Vec<AlertRule>, StoreError> {
-        rules::active(&self.pool).await
+    async fn active_alerts(&self) -> Result<Vec<(AlertRule, RuleState)>, StoreError> {
+        states::active(&self.pool).await
     }
 
-    async fn record_trigger(&self, trigger: &AlertTrigger) -> Result<bool, StoreError> {
-        triggers::record(&self.pool, trigger).await
+    async fn rules_version(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar("SELECT version FROM alert_rules_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(crate::sqlite::error::store_error)
+    }
+
+    async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {
+        states::save(&self.pool, states).await
+    }
+
+    async fn retire_alerts(&self, ids: &[i64]) -> Result<(), StoreError> {
+        states::retire(&self.pool, ids).await
+    }
+
+    async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError> {
+        triggers::record(&self.pool, write).await
     }
 
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError> {

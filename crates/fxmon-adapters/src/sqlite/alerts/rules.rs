@@ -1,36 +1,57 @@
 //! `user_alerts`: creating, reading, pausing, changing and (softly) deleting alerts.
+//!
+//! A rule that fails `AlertRule::validate` is `StoreError::Rejected` with the core's
+//! `RuleError` itself as the source, so a caller can say which field was wrong.
 
 use chrono::Utc;
-use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, StoreError};
-use fxmon_core::{AlertRule, Condition, Pair};
+use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, NewAlert, StoreError};
+use fxmon_core::alert::RuleError;
+use fxmon_core::{AlertRule, RuleState};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::super::error::{store_error, Invalid};
+use super::super::error::store_error;
 use super::super::time;
 use super::rows::{self, ALERT_COLUMNS};
 
-pub(super) async fn create(
-    pool: &SqlitePool,
-    pair: Pair,
-    condition: Condition,
-    threshold: f64,
-) -> Result<AlertRecord, StoreError> {
-    check_threshold(threshold)?;
+/// A webhook the store could never sign for.
+#[derive(Debug, thiserror::Error)]
+#[error("webhook_url needs a webhook_secret to sign its deliveries with")]
+struct UnsignedWebhook;
+
+pub(super) async fn create(pool: &SqlitePool, alert: &NewAlert) -> Result<AlertRecord, StoreError> {
+    let rule = &alert.rule;
+    rule.validate().map_err(rejected)?;
+    if alert.webhook_url.is_some() && alert.webhook_secret.is_none() {
+        return Err(StoreError::Rejected(Box::new(UnsignedWebhook)));
+    }
+    let state = RuleState::initial(rule);
     let sql = format!(
-        "INSERT INTO user_alerts (pair, condition, threshold, active, created_at)
-         VALUES (?, ?, ?, 1, ?) RETURNING {ALERT_COLUMNS}"
+        "INSERT INTO user_alerts (pair, condition, threshold, window_seconds, direction,
+                                  hysteresis, cooldown_seconds, frequency, expires_at,
+                                  webhook_url, webhook_secret, armed, last_fired_at,
+                                  active, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 1, ?) RETURNING {ALERT_COLUMNS}"
     );
     let row = sqlx::query(&sql)
-        .bind(pair.to_string())
-        .bind(condition.as_str())
-        .bind(threshold)
+        .bind(rule.pair.to_string())
+        .bind(rule.condition.as_str())
+        .bind(rule.threshold)
+        .bind(rule.window_seconds)
+        .bind(rule.direction.map(|d| d.as_str()))
+        .bind(rule.hysteresis)
+        .bind(rule.cooldown_seconds)
+        .bind(rule.frequency.as_str())
+        .bind(rule.expires_at.map(time::encode).transpose()?)
+        .bind(&alert.webhook_url)
+        .bind(&alert.webhook_secret)
+        .bind(state.armed)
         .bind(time::encode(Utc::now())?)
         .fetch_one(pool)
         .await
         .map_err(store_error)?;
     // Read back like any other row, so the record equals what `get` returns later.
-    alert(&row)
+    alert_of(&row)
 }
 
 pub(super) async fn get(pool: &SqlitePool, id: i64) -> Result<Option<AlertRecord>, StoreError> {
@@ -41,7 +62,7 @@ pub(super) async fn get(pool: &SqlitePool, id: i64) -> Result<Option<AlertRecord
         .fetch_optional(pool)
         .await
         .map_err(store_error)?;
-    row.as_ref().map(alert).transpose()
+    row.as_ref().map(alert_of).transpose()
 }
 
 pub(super) async fn list(
@@ -59,32 +80,71 @@ pub(super) async fn list(
     }
     query.push(" ORDER BY id");
     let rows = query.build().fetch_all(pool).await.map_err(store_error)?;
-    parse_skipping_bad_rows(&rows, rows::alert)
+    rows::parse_skipping_bad_rows(&rows, rows::alert)
 }
 
-/// One statement, so a concurrent delete cannot slip between a read and the write.
+/// Read, patch, validate and write in one immediate transaction, so a concurrent delete or
+/// change cannot slip between the read and the write.
 pub(super) async fn update(
     pool: &SqlitePool,
     id: i64,
     patch: &AlertPatch,
 ) -> Result<Option<AlertRecord>, StoreError> {
-    if let Some(threshold) = patch.threshold {
-        check_threshold(threshold)?;
-    }
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(store_error)?;
+    let sql =
+        format!("SELECT {ALERT_COLUMNS} FROM user_alerts WHERE id = ? AND deleted_at IS NULL");
+    let Some(row) = sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?
+    else {
+        return Ok(None);
+    };
+    let current = alert_of(&row)?;
+    let (rule, state) = patched(&current, patch);
+    rule.validate().map_err(rejected)?;
     let sql = format!(
         "UPDATE user_alerts
-            SET active = COALESCE(?, active), threshold = COALESCE(?, threshold)
-          WHERE id = ? AND deleted_at IS NULL
+            SET active = ?, threshold = ?, hysteresis = ?, cooldown_seconds = ?,
+                armed = ?, last_fired_at = ?
+          WHERE id = ?
          RETURNING {ALERT_COLUMNS}"
     );
     let row = sqlx::query(&sql)
-        .bind(patch.active)
-        .bind(patch.threshold)
+        .bind(patch.active.unwrap_or(current.active))
+        .bind(rule.threshold)
+        .bind(rule.hysteresis)
+        .bind(rule.cooldown_seconds)
+        .bind(state.armed)
+        .bind(state.last_fired_at.map(time::encode).transpose()?)
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(store_error)?;
-    row.as_ref().map(alert).transpose()
+    let updated = alert_of(&row)?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(Some(updated))
+}
+
+/// The rule and state after `patch`: a new threshold or hysteresis is a new rule, whose
+/// state starts over (armed or not, no cooldown); the same values change nothing.
+fn patched(current: &AlertRecord, patch: &AlertPatch) -> (AlertRule, RuleState) {
+    let mut rule = current.rule.clone();
+    rule.threshold = patch.threshold.unwrap_or(rule.threshold);
+    rule.hysteresis = patch.hysteresis.unwrap_or(rule.hysteresis);
+    rule.cooldown_seconds = patch.cooldown_seconds.unwrap_or(rule.cooldown_seconds);
+    let renewed =
+        rule.threshold != current.rule.threshold || rule.hysteresis != current.rule.hysteresis;
+    let state = if renewed {
+        RuleState::initial(&rule)
+    } else {
+        current.state
+    };
+    (rule, state)
 }
 
 /// Keeps the row: `alert_history` rows still reference it.
@@ -101,46 +161,12 @@ pub(super) async fn delete(pool: &SqlitePool, id: i64) -> Result<bool, StoreErro
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn active(pool: &SqlitePool) -> Result<Vec<AlertRule>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, pair, condition, threshold FROM user_alerts
-          WHERE active = 1 AND deleted_at IS NULL ORDER BY id",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(store_error)?;
-    parse_skipping_bad_rows(&rows, rows::alert_rule)
-}
-
 /// An alert asked for by id: a row that does not parse is an error, not "not found".
-fn alert(row: &SqliteRow) -> Result<AlertRecord, StoreError> {
+fn alert_of(row: &SqliteRow) -> Result<AlertRecord, StoreError> {
     Ok(rows::alert(rows::id(row)?, row)?)
 }
 
-/// Parses each row, logging and skipping the ones that do not parse: one bad row (edited by
-/// hand, or from a newer fxmon) must not stop every alert nor hide the others.
-fn parse_skipping_bad_rows<T>(
-    rows: &[SqliteRow],
-    parse: fn(i64, &SqliteRow) -> Result<T, Invalid>,
-) -> Result<Vec<T>, StoreError> {
-    let mut parsed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = rows::id(row)?;
-        match parse(id, row) {
-            Ok(value) => parsed.push(value),
-            Err(error) => {
-                tracing::warn!(alert_id = id, %error, "Skipped an alert that does not parse.")
-            }
-        }
-    }
-    Ok(parsed)
-}
-
-/// SQLite would store NaN as NULL and break the NOT NULL column; infinities compare oddly.
-fn check_threshold(threshold: f64) -> Result<(), StoreError> {
-    if threshold.is_finite() {
-        Ok(())
-    } else {
-        Err(Invalid::Threshold(threshold).into())
-    }
+/// An invalid rule, with the `RuleError` as the source so that callers can name the field.
+fn rejected(error: RuleError) -> StoreError {
+    StoreError::Rejected(Box::new(error))
 }

@@ -1,16 +1,25 @@
-//! `alert_history`: every trigger, recorded once per event id, read newest first.
+//! `alert_history`: every trigger, recorded once per event id together with its outbox rows
+//! and the rule's new state, and read newest first with the state of its deliveries.
 
 use chrono::Utc;
-use fxmon_app::ports::{AlertTrigger, StoreError, TriggerFilter, TriggerRecord};
+use fxmon_app::ports::{StoreError, TriggerFilter, TriggerRecord, TriggerWrite};
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::super::error::store_error;
 use super::super::time;
-use super::rows::{self, TRIGGER_COLUMNS};
+use super::{outbox, rows};
 
-/// Returns false if the event id was already recorded (a replayed observation).
-pub(super) async fn record(pool: &SqlitePool, trigger: &AlertTrigger) -> Result<bool, StoreError> {
+/// One transaction, so a trigger is recorded, queued and its rule's state saved together or
+/// not at all. A replay (same event id) is detected by the first statement and changes
+/// nothing: the transaction is dropped, i.e. rolled back.
+pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bool, StoreError> {
+    let trigger = &write.trigger;
+    let now = time::encode(Utc::now())?;
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(store_error)?;
     let done = sqlx::query(
         "INSERT INTO alert_history (event_id, alert_id, pair, condition, threshold, rate,
                                     message, triggered_at, created_at)
@@ -25,22 +34,46 @@ pub(super) async fn record(pool: &SqlitePool, trigger: &AlertTrigger) -> Result<
     .bind(trigger.rate)
     .bind(&trigger.message)
     .bind(time::encode(trigger.triggered_at)?)
-    .bind(time::encode(Utc::now())?)
-    .execute(pool)
+    .bind(&now)
+    .execute(&mut *tx)
     .await
     .map_err(store_error)?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    outbox::enqueue(&mut tx, write, &now).await?;
+    sqlx::query(
+        "UPDATE user_alerts
+            SET armed = ?, last_fired_at = ?, active = CASE WHEN ? THEN 0 ELSE active END
+          WHERE id = ?",
+    )
+    .bind(write.state.armed)
+    .bind(write.state.last_fired_at.map(time::encode).transpose()?)
+    .bind(write.retire)
+    .bind(trigger.alert_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(true)
 }
 
-/// Conditions are added only when asked for, so SQLite can use the (alert_id, triggered_at)
-/// and (pair, triggered_at) indexes rather than scan.
+/// The page of triggers is chosen first (filters added only when asked for, so SQLite can
+/// use the (alert_id, triggered_at) and (pair, triggered_at) indexes rather than scan), then
+/// joined with its deliveries: one query, one consistent read.
 pub(super) async fn list(
     pool: &SqlitePool,
     filter: &TriggerFilter,
 ) -> Result<Vec<TriggerRecord>, StoreError> {
-    let mut query = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT {TRIGGER_COLUMNS} FROM alert_history WHERE 1"
-    ));
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "SELECT h.id, h.event_id, h.alert_id, h.pair, h.condition, h.threshold, h.rate,
+                h.message, h.triggered_at, ",
+    );
+    query.push(outbox::STATUS_COLUMNS).push(
+        " FROM (SELECT id, event_id, alert_id, pair, condition, threshold, rate, message,
+                       triggered_at
+                  FROM alert_history WHERE 1",
+    );
     if let Some(alert_id) = filter.alert_id {
         query.push(" AND alert_id = ").push_bind(alert_id);
     }
@@ -51,7 +84,30 @@ pub(super) async fn list(
         .push(" ORDER BY triggered_at DESC, id DESC LIMIT ")
         .push_bind(i64::from(filter.limit))
         .push(" OFFSET ")
-        .push_bind(i64::from(filter.offset));
+        .push_bind(i64::from(filter.offset))
+        .push(
+            ") AS h LEFT JOIN alert_deliveries AS d ON d.event_id = h.event_id
+             ORDER BY h.triggered_at DESC, h.id DESC, d.id",
+        );
     let rows = query.build().fetch_all(pool).await.map_err(store_error)?;
-    rows.iter().map(rows::trigger).collect()
+    let mut records: Vec<TriggerRecord> = Vec::new();
+    for row in &rows {
+        let id = rows::id(row)?;
+        if records.last().is_none_or(|last| last.id != id) {
+            let trigger = rows::trigger(id, row)?;
+            records.push(TriggerRecord {
+                id,
+                trigger,
+                deliveries: Vec::new(),
+            });
+        }
+        if let Some(delivery) = outbox::status(row)? {
+            records
+                .last_mut()
+                .expect("pushed above")
+                .deliveries
+                .push(delivery);
+        }
+    }
+    Ok(records)
 }
