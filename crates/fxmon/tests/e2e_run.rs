@@ -195,7 +195,7 @@ async fn with_the_provider_unreachable_run_keeps_serving_and_health_names_the_fa
 }
 
 #[tokio::test]
-async fn an_alert_created_through_the_api_fires_and_streams_live() {
+async fn an_alert_created_through_the_api_fires_streams_live_and_reaches_its_webhook() {
     let data_dir = tempfile::tempdir().unwrap();
     let fxmon = Fxmon::start(data_dir.path());
     fxmon
@@ -208,16 +208,18 @@ async fn an_alert_created_through_the_api_fires_and_streams_live() {
         .unwrap();
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
 
+    let (hook_url, received) = webhook_receiver().await;
     // A simulated EUR/GBP (a cross) is always above 0.01: the next tick fires it, once.
     let created = reqwest::Client::new()
         .post(format!("{}/alerts", fxmon.base))
-        .json(&serde_json::json!({"pair": "EUR/GBP", "condition": "above", "threshold": 0.01}))
+        .json(&serde_json::json!({"pair": "EUR/GBP", "condition": "above", "threshold": 0.01, "webhook_url": hook_url}))
         .send()
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
     let alert: Value = created.json().await.unwrap();
     let id = alert["id"].as_i64().unwrap();
+    let secret = alert["webhook_secret"].as_str().unwrap().to_owned();
 
     let mut seen = String::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -251,7 +253,60 @@ async fn an_alert_created_through_the_api_fires_and_streams_live() {
         1,
         "one episode, one trigger: {history}"
     );
+    // The webhook got the event once, signed with the secret shown at creation.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while received.lock().unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the webhook never received the event"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let posts = received.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1, "one event, one delivery");
+    let (signature, body) = &posts[0];
+    assert_eq!(
+        *signature,
+        fxmon_adapters::webhook::sign(&secret, body.as_bytes())
+    );
+    let event: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(event["alert_id"], id);
+    let (_, history) = fxmon
+        .get(&format!("/alerts/history?alert_id={id}"))
+        .await
+        .unwrap();
+    let deliveries = history[0]["deliveries"].as_array().unwrap();
+    assert!(
+        deliveries.iter().all(|d| d["state"] == "delivered"),
+        "{history}"
+    );
+
     // An open stream must not hold the shutdown up.
     assert_eq!(fxmon.terminate().code(), Some(0));
     drop(stream);
+}
+
+type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
+
+/// A local webhook target recording each POST's signature header and body.
+async fn webhook_receiver() -> (String, Received) {
+    use axum::http::HeaderMap;
+    let received: Received = Default::default();
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let sink = sink.clone();
+            async move {
+                let signature = headers["x-fxmon-signature"].to_str().unwrap().to_owned();
+                sink.lock().unwrap().push((signature, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
 }
