@@ -1,0 +1,238 @@
+//! `alert_deliveries`, the durable outbox: rows are queued in the transaction that records
+//! their trigger, claimed when due, and marked delivered, due again later, or failed.
+//!
+//! Several delivery workers may share the outbox: `due_deliveries` claims the rows it
+//! returns for the store's delivery lease (their `next_attempt_at` moves to the lease's
+//! end), skipping rows another worker is claiming at that moment (`FOR UPDATE SKIP
+//! LOCKED`). A worker that dies leaves its rows due again when the lease ends.
+//!
+//! Marking only touches pending rows, so a late or repeated report cannot undo a final state.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use fxmon_app::ports::{
+    BoxError, DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget, PendingDelivery,
+    StoreError, TriggerWrite,
+};
+use fxmon_core::Pair;
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Transaction};
+
+use super::super::error::{store_error, Invalid};
+use super::super::{time, PgStore};
+use super::rows::{column, count};
+
+const TABLE: &str = "alert_deliveries";
+
+/// The columns of a delivery's status, as `status` reads them from a join with `d`.
+pub(super) const STATUS_COLUMNS: &str = "d.id AS delivery_id, d.target AS delivery_target, \
+     d.state AS delivery_state, d.attempts AS delivery_attempts, \
+     d.last_error AS delivery_last_error, d.next_attempt_at AS delivery_next_attempt_at, \
+     d.delivered_at AS delivery_delivered_at";
+
+/// Claims up to $2 pending rows due by $1, oldest due first, until $3. Rows locked by a
+/// concurrent claim are skipped rather than waited for; the claim commits with the
+/// statement, so the lock itself is brief and the lease is what keeps other workers off.
+const CLAIM_SQL: &str = "
+WITH due AS (
+    SELECT id, next_attempt_at FROM alert_deliveries
+     WHERE state = 'pending' AND next_attempt_at <= $1
+     ORDER BY next_attempt_at, id
+     LIMIT $2
+       FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE alert_deliveries AS d SET next_attempt_at = $3
+      FROM due WHERE d.id = due.id
+    RETURNING d.id, d.event_id, d.alert_id, d.pair, d.target, d.url, d.payload, d.attempts,
+              d.created_at, due.next_attempt_at AS due_at
+)
+SELECT c.*, a.webhook_secret
+  FROM claimed AS c LEFT JOIN user_alerts AS a ON a.id = c.alert_id
+ ORDER BY c.due_at, c.id";
+
+/// Queues `write.event` for the bus and, if the alert has a webhook, for it (its URL copied,
+/// so a later change of the alert does not redirect a queued event). Both are due `now`.
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'static, Postgres>,
+    write: &TriggerWrite,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let trigger = &write.trigger;
+    sqlx::query(
+        "INSERT INTO alert_deliveries (event_id, alert_id, pair, target, url, payload,
+                                       next_attempt_at, created_at)
+         VALUES ($1, $2, $3, 'bus', NULL, $4, $5, $5)
+         UNION ALL
+         SELECT $1, id, $3, 'webhook', webhook_url, $4, $5, $5
+           FROM user_alerts WHERE id = $2 AND webhook_url IS NOT NULL",
+    )
+    .bind(&trigger.event_id)
+    .bind(trigger.alert_id)
+    .bind(trigger.pair.to_string())
+    .bind(&write.event)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+/// The delivery in a row joined with `STATUS_COLUMNS`; `None` where the join found none
+/// (a trigger recorded without deliveries). `next_attempt_at` only while pending.
+pub(super) fn status(row: &PgRow) -> Result<Option<DeliveryStatus>, StoreError> {
+    let Some(id) = column::<Option<i64>>(TABLE, 0, row, "delivery_id")? else {
+        return Ok(None);
+    };
+    let target: String = column(TABLE, id, row, "delivery_target")?;
+    let state: String = column(TABLE, id, row, "delivery_state")?;
+    let state = delivery_state(&state).ok_or_else(|| invalid(id, format!("state {state:?}")))?;
+    let next: DateTime<Utc> = column(TABLE, id, row, "delivery_next_attempt_at")?;
+    Ok(Some(DeliveryStatus {
+        target: target_name(&target).ok_or_else(|| invalid(id, format!("target {target:?}")))?,
+        state,
+        attempts: count(TABLE, id, row, "delivery_attempts")?,
+        last_error: column(TABLE, id, row, "delivery_last_error")?,
+        next_attempt_at: (state == DeliveryState::Pending).then_some(next),
+        delivered_at: column(TABLE, id, row, "delivery_delivered_at")?,
+    }))
+}
+
+fn delivery_state(text: &str) -> Option<DeliveryState> {
+    [
+        DeliveryState::Pending,
+        DeliveryState::Delivered,
+        DeliveryState::Failed,
+    ]
+    .into_iter()
+    .find(|state| state.as_str() == text)
+}
+
+fn target_name(text: &str) -> Option<&'static str> {
+    ["bus", "webhook"].into_iter().find(|name| *name == text)
+}
+
+fn invalid(id: i64, what: String) -> Invalid {
+    let source: BoxError = format!("unknown {what}").into();
+    Invalid::StoredRow {
+        table: TABLE,
+        id,
+        source,
+    }
+}
+
+/// A claimed row as `PendingDelivery`, or why it can never be sent.
+fn pending(id: i64, row: &PgRow) -> Result<PendingDelivery, Invalid> {
+    let target: String = column(TABLE, id, row, "target")?;
+    let target = match target.as_str() {
+        "bus" => DeliveryTarget::Bus,
+        "webhook" => {
+            let url: Option<String> = column(TABLE, id, row, "url")?;
+            let secret: Option<String> = column(TABLE, id, row, "webhook_secret")?;
+            match (url, secret) {
+                (Some(url), Some(secret)) => DeliveryTarget::Webhook { url, secret },
+                _ => return Err(invalid(id, "webhook without a URL or a secret".into())),
+            }
+        }
+        other => return Err(invalid(id, format!("target {other:?}"))),
+    };
+    let pair: String = column(TABLE, id, row, "pair")?;
+    Ok(PendingDelivery {
+        id,
+        event_id: column(TABLE, id, row, "event_id")?,
+        alert_id: column(TABLE, id, row, "alert_id")?,
+        pair: Pair::parse(&pair).map_err(|e| Invalid::StoredRow {
+            table: TABLE,
+            id,
+            source: e.into(),
+        })?,
+        target,
+        payload: column(TABLE, id, row, "payload")?,
+        attempts: count(TABLE, id, row, "attempts")?,
+        created_at: column(TABLE, id, row, "created_at")?,
+    })
+}
+
+#[async_trait]
+impl DeliveryOutbox for PgStore {
+    /// Claims the due rows (see the module's doc): a row returned here is not returned
+    /// again, to this worker or another, until the lease ends or `retry_later` makes it due.
+    /// A row that can never be sent (edited by hand) is failed with its reason here, once,
+    /// rather than logged at every poll.
+    async fn due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PendingDelivery>, StoreError> {
+        let lease_end = now.checked_add_signed(self.delivery_lease).unwrap_or(now);
+        let rows = sqlx::query(CLAIM_SQL)
+            .bind(time::upper_bound(Some(now)))
+            .bind(i64::from(limit))
+            .bind(time::upper_bound(Some(lease_end)))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(store_error)?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = column(TABLE, 0, row, "id")?;
+            match pending(id, row) {
+                Ok(delivery) => due.push(delivery),
+                Err(error) => {
+                    tracing::warn!(delivery_id = id, %error, "Failed a delivery that does not parse.");
+                    let attempts: i64 = column(TABLE, id, row, "attempts")?;
+                    let attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
+                    self.give_up(id, attempts, &error.to_string()).await?;
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    async fn delivered(&self, id: i64, attempts: u32, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alert_deliveries SET state = 'delivered', attempts = $1, delivered_at = $2
+              WHERE id = $3 AND state = 'pending'",
+        )
+        .bind(i64::from(attempts))
+        .bind(time::check(at)?)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn retry_later(
+        &self,
+        id: i64,
+        attempts: u32,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alert_deliveries SET attempts = $1, next_attempt_at = $2, last_error = $3
+              WHERE id = $4 AND state = 'pending'",
+        )
+        .bind(i64::from(attempts))
+        .bind(time::check(next_attempt_at)?)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn give_up(&self, id: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE alert_deliveries SET state = 'failed', attempts = $1, last_error = $2
+              WHERE id = $3 AND state = 'pending'",
+        )
+        .bind(i64::from(attempts))
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+//! `alert_history`: every trigger, recorded once per event id together with its outbox rows
+//! and the rule's new state, and read newest first with the state of its deliveries.
+
+use chrono::Utc;
+use fxmon_app::ports::{StoreError, TriggerFilter, TriggerRecord, TriggerWrite};
+use sqlx::postgres::PgPool;
+use sqlx::{Postgres, QueryBuilder};
+
+use super::super::error::store_error;
+use super::super::time;
+use super::{outbox, rows};
+
+/// One transaction, so a trigger is recorded, queued and its rule's state saved together or
+/// not at all. A replay (same event id) is detected by the first statement and changes
+/// nothing: the transaction is dropped, i.e. rolled back. Two alerters recording the same
+/// event at once: the second waits on the first's unique-key entry, then finds it.
+pub(super) async fn record(pool: &PgPool, write: &TriggerWrite) -> Result<bool, StoreError> {
+    let trigger = &write.trigger;
+    // The app's clock, not the server's: the deliverer compares due times with its own.
+    let now = Utc::now();
+    let mut tx = pool.begin().await.map_err(store_error)?;
+    let done = sqlx::query(
+        "INSERT INTO alert_history (event_id, alert_id, pair, condition, threshold, rate,
+                                    message, triggered_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(&trigger.event_id)
+    .bind(trigger.alert_id)
+    .bind(trigger.pair.to_string())
+    .bind(trigger.condition.as_str())
+    .bind(trigger.threshold)
+    .bind(trigger.rate)
+    .bind(&trigger.message)
+    .bind(time::check(trigger.triggered_at)?)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    outbox::enqueue(&mut tx, write, now).await?;
+    sqlx::query(
+        "UPDATE user_alerts
+            SET armed = $1, last_fired_at = $2, active = CASE WHEN $3 THEN false ELSE active END
+          WHERE id = $4",
+    )
+    .bind(write.state.armed)
+    .bind(write.state.last_fired_at.map(time::check).transpose()?)
+    .bind(write.retire)
+    .bind(trigger.alert_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+    tx.commit().await.map_err(store_error)?;
+    Ok(true)
+}
+
+/// The page of triggers is chosen first (filters added only when asked for, so PostgreSQL
+/// can walk the matching (…, triggered_at, id) index), then joined with its deliveries:
+/// one query, one consistent read.
+pub(super) async fn list(
+    pool: &PgPool,
+    filter: &TriggerFilter,
+) -> Result<Vec<TriggerRecord>, StoreError> {
+    let mut query = QueryBuilder::<Postgres>::new(
+        "SELECT h.id, h.event_id, h.alert_id, h.pair, h.condition, h.threshold, h.rate,
+                h.message, h.triggered_at, ",
+    );
+    query.push(outbox::STATUS_COLUMNS).push(
+        " FROM (SELECT id, event_id, alert_id, pair, condition, threshold, rate, message,
+                       triggered_at
+                  FROM alert_history WHERE true",
+    );
+    if let Some(alert_id) = filter.alert_id {
+        query.push(" AND alert_id = ").push_bind(alert_id);
+    }
+    if let Some(pair) = filter.pair {
+        query.push(" AND pair = ").push_bind(pair.to_string());
+    }
+    query
+        .push(" ORDER BY triggered_at DESC, id DESC LIMIT ")
+        .push_bind(i64::from(filter.limit))
+        .push(" OFFSET ")
+        .push_bind(i64::from(filter.offset))
+        .push(
+            ") AS h LEFT JOIN alert_deliveries AS d ON d.event_id = h.event_id
+             ORDER BY h.triggered_at DESC, h.id DESC, d.id",
+        );
+    let rows = query.build().fetch_all(pool).await.map_err(store_error)?;
+    let mut records: Vec<TriggerRecord> = Vec::new();
+    for row in &rows {
+        let id = rows::id(row)?;
+        if records.last().is_none_or(|last| last.id != id) {
+            let trigger = rows::trigger(id, row)?;
+            records.push(TriggerRecord {
+                id,
+                trigger,
+                deliveries: Vec::new(),
+            });
+        }
+        if let Some(delivery) = outbox::status(row)? {
+            records
+                .last_mut()
+                .expect("pushed above")
+                .deliveries
+                .push(delivery);
+        }
+    }
+    Ok(records)
+}

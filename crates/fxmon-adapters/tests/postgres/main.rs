@@ -1,0 +1,14 @@
+//! `PgStore` over a real PostgreSQL server, each test in a database of its own: rates
+//! (idempotent batches, partitions, retention, history, snapshots, the ECB history),
+//! alerts, triggers and the outbox, and concurrent start-ups. See `support` for the setup.
+
+mod alerts;
+mod ecb;
+mod history;
+mod migrate;
+mod outbox;
+mod partitions;
+mod rates;
+mod snapshot;
+mod support;
+mod triggers;
