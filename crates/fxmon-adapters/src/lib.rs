@@ -1,7 +1,10 @@
 //! Adapters behind fxmon's ports.
 
 pub mod ecb;
+pub mod kafka;
 pub mod memory;
+pub mod postgres;
+pub mod redis_cache;
 pub mod source;
 pub mod sqlite;
 pub mod webhook;
