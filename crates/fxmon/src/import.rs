@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use fxmon_adapters::ecb;
-use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_app::ports::{RateStore, StoredRate};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -18,12 +17,14 @@ const BATCH: usize = 10_000;
 pub async fn import_ecb(args: ImportEcbArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(&args.path)
         .with_context(|| format!("Failed to read {}.", args.path.display()))?;
-    let store = SqliteStore::open(&args.store.sqlite_path())
-        .await
-        .context("Failed to open the SQLite store.")?;
-    let summary = import(&store, &bytes, std::io::stderr().is_terminal())
-        .await
-        .with_context(|| format!("Failed to import {}.", args.path.display()))?;
+    let stores = crate::backends::open_store(&args.store).await?;
+    let summary = import(
+        stores.rates.as_ref(),
+        &bytes,
+        std::io::stderr().is_terminal(),
+    )
+    .await
+    .with_context(|| format!("Failed to import {}.", args.path.display()))?;
     println!("{summary}");
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! The fxmon binary: parses the command line once and hands typed settings to a subcommand.
 
+mod backends;
 mod cli;
 mod import;
+mod roles;
 mod run;
+mod services;
 mod source;
 mod telemetry;
 
-use anyhow::Context;
 use clap::Parser;
 
 use cli::{Cli, Command, ImportCommand};
@@ -17,12 +19,15 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(&cli.log)?;
     match cli.command {
         Command::Run(args) => run::run(args).await,
+        Command::Producer(args) => run::producer(args).await,
+        Command::Processor(args) => run::processor(args).await,
+        Command::Alerter(args) => run::alerter(args).await,
+        Command::Api(args) => run::api(args).await,
         Command::Import(ImportCommand::Ecb(args)) => import::import_ecb(args).await,
         Command::Migrate(store) => {
-            fxmon_adapters::sqlite::SqliteStore::open(&store.sqlite_path())
-                .await
-                .context("Failed to open and migrate the SQLite store.")?;
-            tracing::info!(path = %store.sqlite_path().display(), "Store is migrated.");
+            // Opening a store migrates it.
+            backends::open_store(&store).await?;
+            tracing::info!(store = ?store.store, "Store is migrated.");
             Ok(())
         }
     }

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod backends;
+
+pub use backends::{BackendArgs, BusArgs, BusKind, CacheArgs, CacheKind, StoreArgs, StoreKind};
+
 /// Real-time foreign-exchange rate monitoring and alerting.
 #[derive(Debug, Parser)]
 #[command(name = "fxmon", version, about, long_about = None)]
@@ -20,8 +24,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run everything in one process: producer, processor, alerter and API, on embedded
-    /// defaults (in-process bus, SQLite file, in-memory cache).
+    /// defaults (in-process bus, SQLite file, in-memory cache) or on the backends given.
     Run(RunArgs),
+    /// Run the producer alone: poll the rate source and publish to `fx-rates` (needs
+    /// `--bus kafka`).
+    Producer(ProducerArgs),
+    /// Run the processor alone: store each snapshot and update the cache (consumer group
+    /// `rate-processor-group`; needs `--bus kafka` and `--cache redis`).
+    Processor(ProcessorArgs),
+    /// Run the alerter alone: evaluate alert rules and deliver triggers (consumer group
+    /// `alert-engine-group`; needs `--bus kafka`).
+    Alerter(AlerterArgs),
+    /// Run the HTTP API alone (needs `--bus kafka` for `/stream` and `--cache redis`).
+    Api(ApiArgs),
     /// Import history into the store.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -44,21 +59,6 @@ pub struct ImportEcbArgs {
     pub path: PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,
-}
-
-/// Where data is kept.
-#[derive(Debug, Clone, Args)]
-pub struct StoreArgs {
-    /// Directory of the embedded store (the SQLite file `fxmon.db` lives here).
-    #[arg(long, env = "FXMON_DATA_DIR", default_value = "./fxmon-data")]
-    pub data_dir: PathBuf,
-}
-
-impl StoreArgs {
-    /// The SQLite file.
-    pub fn sqlite_path(&self) -> PathBuf {
-        self.data_dir.join("fxmon.db")
-    }
 }
 
 /// Logging.
@@ -128,6 +128,22 @@ pub struct RunArgs {
     /// Address the API listens on.
     #[arg(long, env = "FXMON_LISTEN", default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
+    #[command(flatten)]
+    pub pairs: PairsArgs,
+    /// On a first start with an empty store, load the bundled ECB history (1999 onwards).
+    #[arg(long, env = "FXMON_BACKFILL_ECB")]
+    pub backfill_ecb: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub backends: BackendArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// The tracked pairs.
+#[derive(Debug, Clone, Args)]
+pub struct PairsArgs {
     /// Pairs to track (crosses allowed), comma-separated, or `all` for every currency the
     /// provider returns.
     #[arg(
@@ -136,13 +152,45 @@ pub struct RunArgs {
         default_value = "USD/EUR,USD/GBP,USD/JPY,USD/CAD,USD/AUD,USD/CHF,USD/CNY,USD/INR"
     )]
     pub pairs: String,
-    /// On a first start with an empty store, load the bundled ECB history (1999 onwards).
-    #[arg(long, env = "FXMON_BACKFILL_ECB")]
-    pub backfill_ecb: bool,
+}
+
+/// Arguments of `producer`.
+#[derive(Debug, Args)]
+pub struct ProducerArgs {
+    #[command(flatten)]
+    pub pairs: PairsArgs,
     #[command(flatten)]
     pub source: SourceArgs,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub bus: BusArgs,
+}
+
+/// Arguments of `processor`.
+#[derive(Debug, Args)]
+pub struct ProcessorArgs {
+    #[command(flatten)]
+    pub pairs: PairsArgs,
+    #[command(flatten)]
+    pub backends: BackendArgs,
+}
+
+/// Arguments of `alerter`.
+#[derive(Debug, Args)]
+pub struct AlerterArgs {
+    #[command(flatten)]
+    pub backends: BackendArgs,
+}
+
+/// Arguments of `api`.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// Address the API listens on.
+    #[arg(long, env = "FXMON_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub pairs: PairsArgs,
+    #[command(flatten)]
+    pub backends: BackendArgs,
     #[command(flatten)]
     pub http: HttpArgs,
 }

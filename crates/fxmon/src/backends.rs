@@ -1,0 +1,158 @@
+//! Opens the adapters the flags name. Services receive ports and never learn which
+//! adapter they got; this is the one place that knows.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use fxmon_adapters::kafka::{
+    ensure_topics, fxmon_topics, KafkaPublisher, KafkaSettings, KafkaSubscriber,
+};
+use fxmon_adapters::memory::{MemoryBus, MemoryRateCache};
+use fxmon_adapters::postgres::{PgOptions, PgStore};
+use fxmon_adapters::redis_cache::{RedisRateCache, DEFAULT_TTL};
+use fxmon_adapters::sqlite::SqliteStore;
+use fxmon_app::ports::{
+    AlertStore, BusPublisher, BusSubscriber, DeliveryOutbox, RateCache, RateStore, Topic,
+};
+
+use crate::cli::{BusArgs, BusKind, CacheArgs, CacheKind, StoreArgs, StoreKind};
+
+/// Messages each in-process queue holds before the producer waits.
+const BUS_CAPACITY: usize = 1024;
+
+/// The store, seen through each of its ports.
+#[derive(Clone)]
+pub struct Stores {
+    pub rates: Arc<dyn RateStore>,
+    pub alerts: Arc<dyn AlertStore>,
+    pub outbox: Arc<dyn DeliveryOutbox>,
+}
+
+/// Opens (and migrates) the store.
+pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Stores> {
+    match args.store {
+        StoreKind::Sqlite => {
+            let path = args.sqlite_path();
+            let store = Arc::new(SqliteStore::open(&path).await.with_context(|| {
+                format!("Failed to open the SQLite store at {}.", path.display())
+            })?);
+            Ok(Stores {
+                rates: store.clone(),
+                alerts: store.clone(),
+                outbox: store,
+            })
+        }
+        StoreKind::Postgres => {
+            let Some(url) = &args.database_url else {
+                bail!("--store postgres needs --database-url (or FXMON_DATABASE_URL).");
+            };
+            let store = Arc::new(
+                PgStore::connect(url, PgOptions::default())
+                    .await
+                    .context("Failed to connect to PostgreSQL.")?,
+            );
+            Ok(Stores {
+                rates: store.clone(),
+                alerts: store.clone(),
+                outbox: store,
+            })
+        }
+    }
+}
+
+/// Opens the cache. `role` is set for a process running one service alone, which must
+/// share its cache with the other processes: only an external cache can.
+pub async fn open_cache(
+    args: &CacheArgs,
+    role: Option<&str>,
+) -> anyhow::Result<Arc<dyn RateCache>> {
+    match (args.cache, role) {
+        (CacheKind::Memory, None) => Ok(Arc::new(MemoryRateCache::new())),
+        (CacheKind::Memory, Some(role)) => bail!(
+            "`fxmon {role}` runs alone only with --cache redis: an in-process cache is not \
+             shared with the other processes (or run everything with `fxmon run`)."
+        ),
+        // Lazily: a Redis that is down at start-up must not stop the API, which reads
+        // around it; the calls fail fast and recover when it returns.
+        (CacheKind::Redis, _) => Ok(Arc::new(
+            RedisRateCache::connect_lazy(&args.redis_url, &args.redis_prefix, DEFAULT_TTL)
+                .map_err(|e| anyhow::anyhow!("--redis-url is invalid: {e}"))?,
+        )),
+    }
+}
+
+/// The message bus of this process.
+pub enum Bus {
+    Memory(Arc<MemoryBus>),
+    Kafka(KafkaSettings),
+}
+
+impl Bus {
+    /// Opens the bus; for Kafka, creates fxmon's topics when they are missing. `role` is
+    /// set for a process running one service alone, which an in-process bus cannot serve.
+    pub async fn open(args: &BusArgs, role: Option<&str>) -> anyhow::Result<Self> {
+        match (args.bus, role) {
+            (BusKind::Memory, None) => Ok(Self::Memory(Arc::new(MemoryBus::new(BUS_CAPACITY)))),
+            (BusKind::Memory, Some(role)) => bail!(
+                "`fxmon {role}` runs alone only with --bus kafka: the in-process bus connects \
+                 services inside one process (use `fxmon run` for that)."
+            ),
+            (BusKind::Kafka, _) => {
+                let mut settings = KafkaSettings::new(args.kafka_brokers.clone());
+                settings.prefix = args.kafka_prefix.clone();
+                settings.extra = args.kafka_property.clone();
+                let topics = fxmon_topics(args.kafka_partitions);
+                let reports = ensure_topics(&settings, &topics).await.with_context(|| {
+                    format!("Failed to set up Kafka topics on {}.", args.kafka_brokers)
+                })?;
+                for report in reports {
+                    tracing::info!(
+                        topic = report.name,
+                        partitions = report.partitions,
+                        created = report.created,
+                        "Kafka topic ready."
+                    );
+                }
+                Ok(Self::Kafka(settings))
+            }
+        }
+    }
+
+    /// A publisher to every topic.
+    pub fn publisher(&self) -> anyhow::Result<Arc<dyn BusPublisher>> {
+        match self {
+            Self::Memory(bus) => Ok(bus.clone()),
+            Self::Kafka(settings) => Ok(Arc::new(
+                KafkaPublisher::new(settings).context("Failed to create the Kafka producer.")?,
+            )),
+        }
+    }
+
+    /// A live view of `topic` for `group` (one per API process): new messages only, not
+    /// the topic's retained history.
+    pub fn subscribe_live(
+        &self,
+        topic: Topic,
+        group: &str,
+    ) -> anyhow::Result<Box<dyn BusSubscriber>> {
+        match self {
+            Self::Memory(bus) => Ok(Box::new(bus.subscribe(topic, group))),
+            Self::Kafka(settings) => Ok(Box::new(
+                KafkaSubscriber::from_latest(settings, topic, group)
+                    .with_context(|| format!("Failed to follow {} live.", topic.name()))?,
+            )),
+        }
+    }
+
+    /// A member of `group` on `topic`.
+    pub fn subscribe(&self, topic: Topic, group: &str) -> anyhow::Result<Box<dyn BusSubscriber>> {
+        match self {
+            Self::Memory(bus) => Ok(Box::new(bus.subscribe(topic, group))),
+            Self::Kafka(settings) => Ok(Box::new(
+                KafkaSubscriber::new(settings, topic, group).with_context(|| {
+                    format!("Failed to join consumer group {group} on {}.", topic.name())
+                })?,
+            )),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Which backends a process uses: bus, store and cache, each with its connection settings.
+//! Secrets belong in the URLs' environment variables, never on the command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// The message bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BusKind {
+    /// In-process channels: every service in one `fxmon run`.
+    Memory,
+    /// Apache Kafka or any Kafka-protocol broker.
+    Kafka,
+}
+
+/// The store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// A SQLite file in `--data-dir`.
+    Sqlite,
+    /// PostgreSQL at `--database-url`.
+    Postgres,
+}
+
+/// The cache of latest rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CacheKind {
+    /// A map in this process.
+    Memory,
+    /// Redis at `--redis-url`.
+    Redis,
+}
+
+/// The bus and how to reach it.
+#[derive(Debug, Clone, Args)]
+pub struct BusArgs {
+    /// Message bus.
+    #[arg(long, env = "FXMON_BUS", default_value = "memory")]
+    pub bus: BusKind,
+    /// Kafka bootstrap servers, comma-separated `host:port`.
+    #[arg(long, env = "FXMON_KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
+    pub kafka_brokers: String,
+    /// Prefix of fxmon's topic and consumer-group names on the cluster (to share one
+    /// cluster between deployments).
+    #[arg(long, env = "FXMON_KAFKA_PREFIX", default_value = "")]
+    pub kafka_prefix: String,
+    /// Partitions of the topics fxmon creates when they are missing: the most processors
+    /// (or alerters) that can share the work.
+    #[arg(long, env = "FXMON_KAFKA_PARTITIONS", default_value_t = 6, value_parser = clap::value_parser!(i32).range(1..=1000))]
+    pub kafka_partitions: i32,
+    /// librdkafka properties passed through, `KEY=VALUE`, comma-separated (e.g.
+    /// `security.protocol=SASL_SSL,sasl.mechanism=PLAIN`). Put secrets such as
+    /// `sasl.password` in the environment variable, not on the command line.
+    #[arg(long, env = "FXMON_KAFKA_PROPERTIES", value_delimiter = ',', value_parser = property, hide_env_values = true)]
+    pub kafka_property: Vec<(String, String)>,
+}
+
+/// The store and how to reach it.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Store.
+    #[arg(long, env = "FXMON_STORE", default_value = "sqlite")]
+    pub store: StoreKind,
+    /// Directory of the embedded store (the SQLite file `fxmon.db` lives here).
+    #[arg(long, env = "FXMON_DATA_DIR", default_value = "./fxmon-data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL, e.g. `postgres://fxmon@db:5432/fxmon?sslmode=require`; with a
+    /// password, set it through this variable rather than the command line.
+    #[arg(long, env = "FXMON_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// The SQLite file.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("fxmon.db")
+    }
+}
+
+/// The cache and how to reach it.
+#[derive(Debug, Clone, Args)]
+pub struct CacheArgs {
+    /// Cache of latest rates.
+    #[arg(long, env = "FXMON_CACHE", default_value = "memory")]
+    pub cache: CacheKind,
+    /// Redis URL (`redis://` or `rediss://` for TLS, credentials in the URL).
+    #[arg(
+        long,
+        env = "FXMON_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+    /// Prefix of every Redis key, so several deployments can share one Redis (include
+    /// your own separator, e.g. `prod:`).
+    #[arg(long, env = "FXMON_REDIS_PREFIX", default_value = "")]
+    pub redis_prefix: String,
+}
+
+/// All three backends.
+#[derive(Debug, Clone, Args)]
+pub struct BackendArgs {
+    #[command(flatten)]
+    pub bus: BusArgs,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+fn property(raw: &str) -> Result<(String, String), String> {
+    let (key, value) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("{raw:?} must be KEY=VALUE"))?;
+    if key.trim().is_empty() {
+        return Err(format!("{raw:?} has an empty key"));
+    }
+    Ok((key.trim().to_owned(), value.to_owned()))
+}
