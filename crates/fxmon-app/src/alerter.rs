@@ -74,7 +74,13 @@ impl Alerter {
         &mut self,
         snapshot: &RateSnapshot,
     ) -> Result<Vec<AlertTrigger>, StoreError> {
-        // A replayed or out-of-order snapshot is not a new observation.
+        // A replayed, redelivered or out-of-order snapshot is not a new observation: it
+        // must not move any rule's state back. The watermark survives restarts.
+        if !self.last_seen.contains_key(&snapshot.source) {
+            if let Some(mark) = self.deps.alerts.watermark(&snapshot.source).await? {
+                self.last_seen.insert(snapshot.source.clone(), mark);
+            }
+        }
         if self
             .last_seen
             .get(&snapshot.source)
@@ -112,6 +118,7 @@ impl Alerter {
                     .expect("a fired rule changed state");
                 let write = trigger_write(
                     rule,
+                    fired.previous,
                     state,
                     rate.get(),
                     fired.value,
@@ -121,6 +128,10 @@ impl Alerter {
                 if self.deps.alerts.record_trigger(&write).await? {
                     tracing::info!(alert_id = rule.id, %pair, value = fired.value, "Alert fired.");
                     recorded.push(write.trigger);
+                } else {
+                    // Already recorded, or another alerter moved the rule first: this
+                    // index's view is stale, so rebuild it from the store next time.
+                    self.version = None;
                 }
             }
             let expired: Vec<i64> = evaluation
@@ -136,6 +147,7 @@ impl Alerter {
         if !recorded.is_empty() {
             (self.deps.on_recorded)();
         }
+        self.deps.alerts.set_watermark(&snapshot.source, at).await?;
         self.last_seen.insert(snapshot.source.clone(), at);
         Ok(recorded)
     }
@@ -216,6 +228,7 @@ impl Metrics for Observed {
 
 fn trigger_write(
     rule: &AlertRule,
+    previous: RuleState,
     state: RuleState,
     rate: f64,
     value: f64,
@@ -247,6 +260,7 @@ fn trigger_write(
     TriggerWrite {
         trigger,
         event: serde_json::to_string(&event).expect("plain fields serialize"),
+        previous: Some(previous),
         state,
         retire,
     }

@@ -318,3 +318,28 @@ async fn a_once_alert_deactivates_after_firing_and_an_expired_alert_never_fires(
     );
     assert_eq!(setup.history(once).await.len(), 1);
 }
+
+#[tokio::test]
+async fn two_alerters_seeing_the_same_pair_from_different_sources_fire_a_rule_once() {
+    let setup = Setup::new().await;
+    let id = setup
+        .alert(rule("USD/EUR", Condition::Below, 0.85, 3600), None)
+        .await;
+    let (mut left, mut right) = (setup.alerter(), setup.alerter());
+    // Both load the rule armed, then each sees USD/EUR below 0.85 from its own source.
+    let from = |source: &str, second: i64| {
+        let mut s = snapshot(second, 0.84);
+        s.source = source.to_owned();
+        s
+    };
+    let mut fired = setup.feed(&mut left, &from("a", 0)).await;
+    fired.extend(setup.feed(&mut right, &from("b", 1)).await);
+    assert_eq!(
+        fired,
+        [id],
+        "the second alerter's fire was computed from a stale state"
+    );
+    assert_eq!(setup.history(id).await.len(), 1);
+    // The loser rebuilt its view from the store: the episode goes on, nothing new fires.
+    assert!(setup.feed(&mut right, &from("b", 2)).await.is_empty());
+}

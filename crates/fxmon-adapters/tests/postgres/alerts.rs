@@ -354,3 +354,45 @@ async fn the_rules_version_moves_with_rule_changes_but_not_with_arm_state() {
     store.delete_alert(id).await.unwrap();
     assert!(store.rules_version().await.unwrap() > v2, "deleting is");
 }
+
+#[tokio::test]
+async fn a_sources_watermark_only_moves_forward() {
+    let (_db, store) = fresh_store!();
+    assert_eq!(store.watermark("sim").await.unwrap(), None);
+    store
+        .set_watermark("sim", at("2026-10-30T00:00:02Z"))
+        .await
+        .unwrap();
+    store
+        .set_watermark("sim", at("2026-10-30T00:00:01Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.watermark("sim").await.unwrap(),
+        Some(at("2026-10-30T00:00:02Z"))
+    );
+    assert_eq!(store.watermark("other").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_fire_computed_from_a_stale_state_is_not_recorded() {
+    let (_db, store) = fresh_store!();
+    let id = alert(&store, "USD/EUR", Condition::Below, 0.85)
+        .await
+        .rule
+        .id;
+    let mut first = fired(trigger("e1", id, "2026-10-30T00:00:00Z"));
+    first.previous = Some(fxmon_core::RuleState {
+        armed: true,
+        last_fired_at: None,
+    });
+    assert!(store.record_trigger(&first).await.unwrap());
+    // A second alerter still believed the rule armed and never fired.
+    let mut stale = fired(trigger("e2", id, "2026-10-30T00:00:01Z"));
+    stale.previous = Some(fxmon_core::RuleState {
+        armed: true,
+        last_fired_at: None,
+    });
+    assert!(!store.record_trigger(&stale).await.unwrap());
+    assert_eq!(store.triggers(&newest(10, 0)).await.unwrap().len(), 1);
+}

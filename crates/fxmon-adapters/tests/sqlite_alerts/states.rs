@@ -177,3 +177,22 @@ async fn the_rules_version_moves_with_rule_changes_but_not_with_arm_state() {
     store.delete_alert(id).await.unwrap();
     assert!(store.rules_version().await.unwrap() > v2, "deleting is");
 }
+
+#[tokio::test]
+async fn a_sources_watermark_only_moves_forward() {
+    let (_dir, store) = fresh_store().await;
+    assert_eq!(store.watermark("sim").await.unwrap(), None);
+    store
+        .set_watermark("sim", at("2026-10-30T00:00:02Z"))
+        .await
+        .unwrap();
+    store
+        .set_watermark("sim", at("2026-10-30T00:00:01Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.watermark("sim").await.unwrap(),
+        Some(at("2026-10-30T00:00:02Z"))
+    );
+    assert_eq!(store.watermark("other").await.unwrap(), None);
+}

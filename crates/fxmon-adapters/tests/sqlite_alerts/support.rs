@@ -110,6 +110,7 @@ pub fn fired(trigger: AlertTrigger) -> TriggerWrite {
     TriggerWrite {
         event: format!(r#"{{"event_id":"{}"}}"#, trigger.event_id),
         trigger,
+        previous: None,
         state,
         retire: false,
     }

@@ -180,6 +180,7 @@ async fn over_the_sqlite_outbox_a_webhook_failing_twice_shows_delivered_after_th
     let write = TriggerWrite {
         trigger,
         event: event.clone(),
+        previous: None,
         state,
         retire: false,
     };

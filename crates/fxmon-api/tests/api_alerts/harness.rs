@@ -170,6 +170,7 @@ impl TestApi {
                 armed: false,
                 last_fired_at: Some(at),
             },
+            previous: None,
             retire,
         };
         assert!(self.store.record_trigger(&write).await.unwrap());

@@ -189,6 +189,10 @@ pub struct TriggerWrite {
     /// The `fx-alerts` event, as JSON: queued for the bus and, if the alert has one, the
     /// webhook.
     pub event: String,
+    /// The rule's state the fire was computed from. When set, the write happens only if
+    /// the store still holds it, so two alerters with different views cannot both fire one
+    /// rule (the alerter always sets it).
+    pub previous: Option<RuleState>,
     /// The rule's state after firing.
     pub state: RuleState,
     /// Deactivate the alert (a `once` alert that fired).
@@ -295,6 +299,12 @@ pub trait AlertStore: Send + Sync {
     /// `active_alerts` only when something changed.
     async fn rules_version(&self) -> Result<i64, StoreError>;
 
+    /// The as-of time of the newest snapshot of `source` the alerter has evaluated.
+    async fn watermark(&self, source: &str) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Moves `source`'s watermark forward to `as_of` (never back).
+    async fn set_watermark(&self, source: &str, as_of: DateTime<Utc>) -> Result<(), StoreError>;
+
     /// Saves rules' states (re-armed, held) without a trigger.
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError>;
 
@@ -303,7 +313,8 @@ pub trait AlertStore: Send + Sync {
 
     /// Records a trigger in one transaction: the `alert_history` row, its outbox entries,
     /// the rule's new state and (for `once`) its deactivation. Returns false, changing
-    /// nothing, if the `event_id` was already recorded.
+    /// nothing, if the `event_id` was already recorded or the rule's stored state is no
+    /// longer `write.previous`, when given (another alerter moved it first).
     async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError>;
 
     /// Recorded triggers matching `filter`, newest first (by `triggered_at`, then id).

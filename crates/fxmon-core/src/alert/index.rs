@@ -29,6 +29,8 @@ pub struct Fired {
     pub rule_id: i64,
     pub value: f64,
     pub rule: AlertRule,
+    /// The rule's state just before it fired.
+    pub previous: RuleState,
 }
 
 /// What one observation did: rules fired, states to persist, rules that left the index
@@ -295,6 +297,7 @@ impl RuleIndex {
                             rule_id: id,
                             value,
                             rule: entry.rule.clone(),
+                            previous: before,
                         });
                         if entry.rule.frequency == Frequency::Once {
                             evaluation.retired.push(id);
@@ -327,11 +330,13 @@ pub fn scan(
         let Some(value) = metrics.value(rule.metric()) else {
             continue;
         };
+        let previous = *state;
         if step(rule, state, value, at) == Step::Fired {
             fired.push(Fired {
                 rule_id: rule.id,
                 value,
                 rule: rule.clone(),
+                previous,
             });
         }
     }

@@ -12,6 +12,7 @@ mod states;
 mod triggers;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use fxmon_app::ports::{
     AlertFilter, AlertPatch, AlertRecord, AlertStore, NewAlert, StoreError, TriggerFilter,
     TriggerRecord, TriggerWrite,
@@ -58,6 +59,27 @@ impl AlertStore for PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(store_error)
+    }
+
+    async fn watermark(&self, source: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        sqlx::query_scalar("SELECT as_of FROM alert_watermarks WHERE source = $1")
+            .bind(source)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn set_watermark(&self, source: &str, as_of: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO alert_watermarks (source, as_of) VALUES ($1, $2)
+             ON CONFLICT (source) DO UPDATE SET as_of = greatest(alert_watermarks.as_of, excluded.as_of)",
+        )
+        .bind(source)
+        .bind(as_of)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
     }
 
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {

@@ -11,7 +11,8 @@ use super::super::time;
 use super::{outbox, rows};
 
 /// One transaction, so a trigger is recorded, queued and its rule's state saved together or
-/// not at all. A replay (same event id) is detected by the first statement and changes
+/// not at all; the state moves only from `write.previous`. A replay (same event id) finds the
+/// state already moved, or the event id taken, and changes
 /// nothing: the transaction is dropped, i.e. rolled back. Two alerters recording the same
 /// event at once: the second waits on the first's unique-key entry, then finds it.
 pub(super) async fn record(pool: &PgPool, write: &TriggerWrite) -> Result<bool, StoreError> {
@@ -19,6 +20,38 @@ pub(super) async fn record(pool: &PgPool, write: &TriggerWrite) -> Result<bool, 
     // The app's clock, not the server's: the deliverer compares due times with its own.
     let now = Utc::now();
     let mut tx = pool.begin().await.map_err(store_error)?;
+    // Compare-and-set first: a fire computed from a state the store no longer holds
+    // (another alerter fired or re-armed the rule) is dropped, rolling everything back.
+    let moved = sqlx::query(
+        "UPDATE user_alerts
+            SET armed = $1, last_fired_at = $2, active = CASE WHEN $3 THEN false ELSE active END
+          WHERE id = $4
+            AND ($5 OR (armed = $6 AND last_fired_at IS NOT DISTINCT FROM $7))",
+    )
+    .bind(write.state.armed)
+    .bind(write.state.last_fired_at.map(time::check).transpose()?)
+    .bind(write.retire)
+    .bind(trigger.alert_id)
+    .bind(write.previous.is_none())
+    .bind(write.previous.map(|p| p.armed))
+    .bind(
+        write
+            .previous
+            .and_then(|p| p.last_fired_at)
+            .map(time::check)
+            .transpose()?,
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+    if moved.rows_affected() == 0 {
+        if write.previous.is_none() {
+            // Unconditional, yet nothing matched: the alert does not exist.
+            let reason = format!("alert {} does not exist", trigger.alert_id);
+            return Err(StoreError::Rejected(reason.into()));
+        }
+        return Ok(false);
+    }
     let done = sqlx::query(
         "INSERT INTO alert_history (event_id, alert_id, pair, condition, threshold, rate,
                                     message, triggered_at, created_at)
@@ -41,18 +74,6 @@ pub(super) async fn record(pool: &PgPool, write: &TriggerWrite) -> Result<bool, 
         return Ok(false);
     }
     outbox::enqueue(&mut tx, write, now).await?;
-    sqlx::query(
-        "UPDATE user_alerts
-            SET armed = $1, last_fired_at = $2, active = CASE WHEN $3 THEN false ELSE active END
-          WHERE id = $4",
-    )
-    .bind(write.state.armed)
-    .bind(write.state.last_fired_at.map(time::check).transpose()?)
-    .bind(write.retire)
-    .bind(trigger.alert_id)
-    .execute(&mut *tx)
-    .await
-    .map_err(store_error)?;
     tx.commit().await.map_err(store_error)?;
     Ok(true)
 }

@@ -12,6 +12,7 @@ mod states;
 mod triggers;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use fxmon_app::ports::{
     AlertFilter, AlertPatch, AlertRecord, AlertStore, NewAlert, StoreError, TriggerFilter,
     TriggerRecord, TriggerWrite,
@@ -55,6 +56,33 @@ impl AlertStore for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(crate::sqlite::error::store_error)
+    }
+
+    async fn watermark(&self, source: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT as_of FROM alert_watermarks WHERE source = ?")
+                .bind(source)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(crate::sqlite::error::store_error)?;
+        Ok(text
+            .as_deref()
+            .map(crate::sqlite::time::decode)
+            .transpose()?)
+    }
+
+    async fn set_watermark(&self, source: &str, as_of: DateTime<Utc>) -> Result<(), StoreError> {
+        // Fixed-width text: the larger string is the later time.
+        sqlx::query(
+            "INSERT INTO alert_watermarks (source, as_of) VALUES (?, ?)
+             ON CONFLICT (source) DO UPDATE SET as_of = max(as_of, excluded.as_of)",
+        )
+        .bind(source)
+        .bind(crate::sqlite::time::encode(as_of)?)
+        .execute(&self.pool)
+        .await
+        .map_err(crate::sqlite::error::store_error)?;
+        Ok(())
     }
 
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {

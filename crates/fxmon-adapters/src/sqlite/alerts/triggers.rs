@@ -11,7 +11,8 @@ use super::super::time;
 use super::{outbox, rows};
 
 /// One transaction, so a trigger is recorded, queued and its rule's state saved together or
-/// not at all. A replay (same event id) is detected by the first statement and changes
+/// not at all; the state moves only from `write.previous`. A replay (same event id) finds the
+/// state already moved, or the event id taken, and changes
 /// nothing: the transaction is dropped, i.e. rolled back.
 pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bool, StoreError> {
     let trigger = &write.trigger;
@@ -20,6 +21,37 @@ pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bo
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(store_error)?;
+    // Compare-and-set first: a fire computed from a state the store no longer holds
+    // (another alerter fired or re-armed the rule) is dropped, rolling everything back.
+    let moved = sqlx::query(
+        "UPDATE user_alerts
+            SET armed = ?, last_fired_at = ?, active = CASE WHEN ? THEN 0 ELSE active END
+          WHERE id = ? AND (? OR (armed = ? AND last_fired_at IS ?))",
+    )
+    .bind(write.state.armed)
+    .bind(write.state.last_fired_at.map(time::encode).transpose()?)
+    .bind(write.retire)
+    .bind(trigger.alert_id)
+    .bind(write.previous.is_none())
+    .bind(write.previous.map(|p| p.armed))
+    .bind(
+        write
+            .previous
+            .and_then(|p| p.last_fired_at)
+            .map(time::encode)
+            .transpose()?,
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(store_error)?;
+    if moved.rows_affected() == 0 {
+        if write.previous.is_none() {
+            // Unconditional, yet nothing matched: the alert does not exist.
+            let reason = format!("alert {} does not exist", trigger.alert_id);
+            return Err(StoreError::Rejected(reason.into()));
+        }
+        return Ok(false);
+    }
     let done = sqlx::query(
         "INSERT INTO alert_history (event_id, alert_id, pair, condition, threshold, rate,
                                     message, triggered_at, created_at)
@@ -42,18 +74,6 @@ pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bo
         return Ok(false);
     }
     outbox::enqueue(&mut tx, write, &now).await?;
-    sqlx::query(
-        "UPDATE user_alerts
-            SET armed = ?, last_fired_at = ?, active = CASE WHEN ? THEN 0 ELSE active END
-          WHERE id = ?",
-    )
-    .bind(write.state.armed)
-    .bind(write.state.last_fired_at.map(time::encode).transpose()?)
-    .bind(write.retire)
-    .bind(trigger.alert_id)
-    .execute(&mut *tx)
-    .await
-    .map_err(store_error)?;
     tx.commit().await.map_err(store_error)?;
     Ok(true)
 }
