@@ -1,6 +1,7 @@
 //! Adapters behind fxmon's ports.
 
 pub mod ecb;
+mod http_error;
 pub mod kafka;
 pub mod memory;
 pub mod postgres;

@@ -1,7 +1,6 @@
 //! `HttpWebhookSender`: alert events POSTed as JSON, signed with HMAC-SHA256 of the raw body
 //! under the alert's secret (see docs/WEBHOOKS.md).
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,6 +11,7 @@ use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::StatusCode;
 use sha2::Sha256;
 
+use crate::http_error::cause_chain;
 use crate::source::parse_retry_after;
 
 /// How long a target has to answer, unless configured otherwise.
@@ -147,18 +147,6 @@ fn root_cause(err: &reqwest::Error) -> String {
         cause = inner;
     }
     cause.to_string()
-}
-
-/// The error and its causes, `outer: inner: innermost`; reqwest's own Display says little.
-fn cause_chain(err: &reqwest::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 #[cfg(test)]

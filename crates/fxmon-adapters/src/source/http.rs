@@ -1,6 +1,5 @@
 //! `HttpRateSource`: the latest USD rates from one flavour of exchangerate-api.com.
 
-use std::error::Error as _;
 use std::fmt;
 use std::time::Duration;
 
@@ -14,6 +13,7 @@ use tracing::debug;
 use super::config::{ApiKey, Endpoint, HttpSourceConfig, HttpSourceError};
 use super::provider::Provider;
 use super::response::{self, Answer};
+use crate::http_error::cause_chain;
 
 /// The base every flavour is asked for: the seed's.
 const BASE: Currency = Currency::USD;
@@ -118,18 +118,6 @@ impl HttpRateSource {
             other => other,
         }
     }
-}
-
-/// The error and its causes, `outer: inner: innermost`; reqwest's own Display says little.
-fn cause_chain(err: &reqwest::Error) -> String {
-    let mut message = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 #[async_trait]
