@@ -646,3 +646,34 @@ async fn unknown_paths_and_methods_get_problem_details_too() {
         .unwrap();
     assert_problem(&api.send(patch).await, StatusCode::METHOD_NOT_ALLOWED, None);
 }
+
+#[tokio::test]
+async fn with_redis_down_rates_come_from_the_store_and_health_is_degraded_naming_the_cache() {
+    let mut api = TestApi::new("USD/EUR").await;
+    let down = fxmon_adapters::redis_cache::RedisRateCache::connect_lazy(
+        "redis://127.0.0.1:1",
+        "down:",
+        std::time::Duration::from_secs(3600),
+    )
+    .unwrap();
+    let down = std::sync::Arc::new(down);
+    api.deps.cache = down.clone();
+    api.deps.health.cache = down;
+    api.store_rows(&[("USD/EUR", 0.85, day(29, 0)), ("USD/EUR", 0.86, day(30, 0))])
+        .await;
+    let answer = api.get("/rates").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(rates_of(&answer.json()), [0.86]);
+    let health = api.get("/health").await;
+    assert_eq!(health.status, StatusCode::OK);
+    let body = health.json();
+    assert_eq!(body["status"], "degraded", "{body}");
+    let cache = body["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "cache")
+        .unwrap()
+        .clone();
+    assert_eq!(cache["status"], "degraded", "{body}");
+}
