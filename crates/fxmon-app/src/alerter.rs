@@ -148,6 +148,7 @@ impl Alerter {
             (self.deps.on_recorded)();
         }
         self.deps.alerts.set_watermark(&snapshot.source, at).await?;
+        tracing::debug!(source = snapshot.source, as_of = %at, fired = recorded.len(), "Evaluated a snapshot.");
         self.last_seen.insert(snapshot.source.clone(), at);
         Ok(recorded)
     }
