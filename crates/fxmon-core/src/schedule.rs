@@ -59,14 +59,19 @@ impl PollPolicy {
         retry_after: Option<Duration>,
         jitter: f64,
     ) -> Duration {
-        let exponent = failures.saturating_sub(1).min(20);
-        let step = self
-            .backoff_base
-            .saturating_mul(1u32 << exponent)
-            .min(self.backoff_max);
-        let delay = step / 2 + (step / 2).mul_f64(clamp_unit(jitter));
-        delay.max(retry_after.unwrap_or_default())
+        backoff(self.backoff_base, self.backoff_max, failures, jitter)
+            .max(retry_after.unwrap_or_default())
     }
+}
+
+/// Exponential backoff with "equal jitter": after the `failures`-th failure in a row
+/// (1-based) the step is `base × 2^(failures−1)`, capped at `max`, and the delay a random
+/// point between half the step and the whole step (`jitter` in [0, 1)), so retries spread
+/// out but never come right back.
+pub fn backoff(base: Duration, max: Duration, failures: u32, jitter: f64) -> Duration {
+    let exponent = failures.saturating_sub(1).min(30);
+    let step = base.saturating_mul(1u32 << exponent).min(max);
+    step / 2 + (step / 2).mul_f64(clamp_unit(jitter))
 }
 
 fn clamp_unit(x: f64) -> f64 {

@@ -62,12 +62,8 @@ impl DeliveryPolicy {
     /// many deliveries to one target spread out. A `Retry-After` is a floor, itself capped
     /// at `give_up_after` so a target cannot park a delivery forever.
     pub fn backoff(&self, attempts: u32, retry_after: Option<Duration>, jitter: f64) -> Duration {
-        let exponent = attempts.saturating_sub(1).min(30);
-        let step = self
-            .backoff_base
-            .saturating_mul(1u32 << exponent)
-            .min(self.backoff_max);
-        let delay = step / 2 + (step / 2).mul_f64(clamp_unit(jitter));
+        let delay =
+            fxmon_core::schedule::backoff(self.backoff_base, self.backoff_max, attempts, jitter);
         let floor = retry_after.unwrap_or_default().min(self.give_up_after);
         delay.max(floor)
     }
@@ -109,14 +105,6 @@ impl DeliveryPolicy {
 
 fn to_delta(d: Duration) -> TimeDelta {
     TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)
-}
-
-fn clamp_unit(x: f64) -> f64 {
-    if x.is_finite() {
-        x.clamp(0.0, 1.0)
-    } else {
-        0.0
-    }
 }
 
 #[cfg(test)]
