@@ -41,7 +41,7 @@ pub async fn consume(
             Ok(snapshot) => snapshot,
             Err(error) => {
                 dead_letter(dead_letters.as_ref(), &delivery, &error.to_string()).await?;
-                subscriber.commit(&delivery).await?;
+                commit(subscriber.as_mut(), &delivery).await;
                 continue;
             }
         };
@@ -68,7 +68,20 @@ pub async fn consume(
                 }
             }
         }
-        subscriber.commit(&delivery).await?;
+        commit(subscriber.as_mut(), &delivery).await;
+    }
+}
+
+/// Commits `delivery`. A failed commit is logged, not fatal: the work is already durable
+/// and idempotent, so the worst outcome is a redelivery after a restart, which changes
+/// nothing; stopping the consumer would turn a broker hiccup into an outage.
+async fn commit(subscriber: &mut dyn BusSubscriber, delivery: &Delivery) {
+    if let Err(error) = subscriber.commit(delivery).await {
+        tracing::warn!(
+            partition = delivery.partition,
+            offset = delivery.offset,
+            "Committing an offset failed; the message may be redelivered, harmlessly: {error}"
+        );
     }
 }
 

@@ -395,3 +395,50 @@ where
     }
     panic!("condition never held");
 }
+
+/// A subscriber over the in-process bus whose commits always fail.
+struct FailingCommits(fxmon_adapters::memory::MemorySubscriber);
+
+#[async_trait]
+impl BusSubscriber for FailingCommits {
+    async fn next(
+        &mut self,
+    ) -> Result<Option<fxmon_app::ports::Delivery>, fxmon_app::ports::BusError> {
+        self.0.next().await
+    }
+    async fn commit(
+        &mut self,
+        _: &fxmon_app::ports::Delivery,
+    ) -> Result<(), fxmon_app::ports::BusError> {
+        Err(fxmon_app::ports::BusError::Other(
+            "broker unavailable".into(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_failed_commit_does_not_stop_the_consumer() {
+    let (_dir, store) = store().await;
+    let cache = Arc::new(MemoryRateCache::new());
+    let bus = Arc::new(MemoryBus::new(8));
+    let inbox = Box::new(FailingCommits(bus.subscribe(Topic::Rates, "processor")));
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(processor::serve(
+        processor(store.clone(), cache.clone(), bus.clone()),
+        inbox,
+        Duration::from_millis(5),
+        shutdown.clone(),
+    ));
+    for second in 0..3 {
+        bus.publish(Topic::Rates, "k", snapshot(second, 0.85, 0.79).to_json())
+            .await
+            .unwrap();
+    }
+    wait_until(|| async { store.count_rates().await.unwrap() == 9 }).await;
+    assert!(
+        !task.is_finished(),
+        "the consumer stopped on a commit error"
+    );
+    shutdown.cancel();
+    task.await.unwrap().unwrap();
+}
