@@ -12,8 +12,9 @@ pub use bus::{
 pub use cache::{CacheError, Quote, RateCache};
 pub use source::{FetchedRates, RateSource, SourceError};
 pub use store::{
-    AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, BoxError, DeliveryOutbox,
-    DeliveryState, DeliveryStatus, DeliveryTarget, HistoryQuery, NewAlert, Order, PendingDelivery,
-    RatePoint, RateStore, StoreError, StoredRate, TriggerFilter, TriggerRecord, TriggerWrite,
+    delivery_target, AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, BoxError,
+    DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget, HistoryQuery, NewAlert, Order,
+    PendingDelivery, RatePoint, RateStore, StoreError, StoredRate, TriggerFilter, TriggerRecord,
+    TriggerWrite,
 };
 pub use webhook::{WebhookError, WebhookSender};

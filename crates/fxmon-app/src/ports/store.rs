@@ -246,6 +246,18 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
+    /// Every state.
+    pub const ALL: [DeliveryState; 3] = [
+        DeliveryState::Pending,
+        DeliveryState::Delivered,
+        DeliveryState::Failed,
+    ];
+
+    /// The state with this wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == name)
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -254,6 +266,14 @@ impl DeliveryState {
             DeliveryState::Failed => "failed",
         }
     }
+}
+
+/// The names of the delivery targets, as `DeliveryStatus::target` holds them.
+pub const DELIVERY_TARGETS: [&str; 2] = ["bus", "webhook"];
+
+/// The target name `name` as a `'static` string, if it is one of [`DELIVERY_TARGETS`].
+pub fn delivery_target(name: &str) -> Option<&'static str> {
+    DELIVERY_TARGETS.into_iter().find(|target| *target == name)
 }
 
 /// One delivery of one trigger.

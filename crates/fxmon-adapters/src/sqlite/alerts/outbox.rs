@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{
-    BoxError, DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget, PendingDelivery,
-    StoreError, TriggerWrite,
+    delivery_target, BoxError, DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget,
+    PendingDelivery, StoreError, TriggerWrite,
 };
 use fxmon_core::Pair;
 use sqlx::sqlite::SqliteRow;
@@ -73,11 +73,13 @@ pub(super) fn status(row: &SqliteRow) -> Result<Option<DeliveryStatus>, StoreErr
     };
     let target: String = column(TABLE, id, row, "delivery_target")?;
     let state: String = column(TABLE, id, row, "delivery_state")?;
-    let state = delivery_state(&state).ok_or_else(|| invalid(id, format!("state {state:?}")))?;
+    let state =
+        DeliveryState::parse(&state).ok_or_else(|| invalid(id, format!("state {state:?}")))?;
     let next: String = column(TABLE, id, row, "delivery_next_attempt_at")?;
     let delivered_at: Option<String> = column(TABLE, id, row, "delivery_delivered_at")?;
     Ok(Some(DeliveryStatus {
-        target: target_name(&target).ok_or_else(|| invalid(id, format!("target {target:?}")))?,
+        target: delivery_target(&target)
+            .ok_or_else(|| invalid(id, format!("target {target:?}")))?,
         state,
         attempts: column(TABLE, id, row, "delivery_attempts")?,
         last_error: column(TABLE, id, row, "delivery_last_error")?,
@@ -86,20 +88,6 @@ pub(super) fn status(row: &SqliteRow) -> Result<Option<DeliveryStatus>, StoreErr
             .transpose()?,
         delivered_at: delivered_at.as_deref().map(time::decode).transpose()?,
     }))
-}
-
-fn delivery_state(text: &str) -> Option<DeliveryState> {
-    [
-        DeliveryState::Pending,
-        DeliveryState::Delivered,
-        DeliveryState::Failed,
-    ]
-    .into_iter()
-    .find(|state| state.as_str() == text)
-}
-
-fn target_name(text: &str) -> Option<&'static str> {
-    ["bus", "webhook"].into_iter().find(|name| *name == text)
 }
 
 fn invalid(id: i64, what: String) -> Invalid {
