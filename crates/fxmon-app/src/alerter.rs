@@ -98,11 +98,13 @@ impl Alerter {
             };
             let metrics = self.metrics(pair, rate, at).await?;
             let evaluation = self.index.evaluate(pair, at, &metrics);
+            // Sorted by rule id, as the index reports fires.
             let fired_ids: Vec<i64> = evaluation.fired.iter().map(|f| f.rule_id).collect();
+            let unfired = |id: &i64| fired_ids.binary_search(id).is_err();
             let quiet: Vec<(i64, RuleState)> = evaluation
                 .changed
                 .iter()
-                .filter(|(id, _)| !fired_ids.contains(id))
+                .filter(|(id, _)| unfired(id))
                 .copied()
                 .collect();
             if !quiet.is_empty() {
@@ -110,20 +112,14 @@ impl Alerter {
             }
             for fired in &evaluation.fired {
                 let rule = &fired.rule;
-                let state = evaluation
-                    .changed
-                    .iter()
-                    .find(|(id, _)| *id == rule.id)
-                    .map(|(_, s)| *s)
-                    .expect("a fired rule changed state");
                 let write = trigger_write(
                     rule,
                     fired.previous,
-                    state,
+                    fired.state,
                     rate.get(),
                     fired.value,
                     at,
-                    evaluation.retired.contains(&rule.id),
+                    rule.frequency == fxmon_core::alert::Frequency::Once,
                 );
                 if self.deps.alerts.record_trigger(&write).await? {
                     tracing::info!(alert_id = rule.id, %pair, value = fired.value, "Alert fired.");
@@ -137,7 +133,7 @@ impl Alerter {
             let expired: Vec<i64> = evaluation
                 .retired
                 .iter()
-                .filter(|id| !fired_ids.contains(id))
+                .filter(|id| unfired(id))
                 .copied()
                 .collect();
             if !expired.is_empty() {

@@ -31,6 +31,8 @@ pub struct Fired {
     pub rule: AlertRule,
     /// The rule's state just before it fired.
     pub previous: RuleState,
+    /// Its state after firing.
+    pub state: RuleState,
 }
 
 /// What one observation did: rules fired, states to persist, rules that left the index
@@ -298,6 +300,7 @@ impl RuleIndex {
                             value,
                             rule: entry.rule.clone(),
                             previous: before,
+                            state: entry.state,
                         });
                         if entry.rule.frequency == Frequency::Once {
                             evaluation.retired.push(id);
@@ -337,6 +340,7 @@ pub fn scan(
                 value,
                 rule: rule.clone(),
                 previous,
+                state: *state,
             });
         }
     }
