@@ -6,10 +6,9 @@
 //! Like the other distributed test: skipped without `nisshi` unless
 //! `FXMON_TEST_REQUIRE_KAFKA` is set.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
@@ -17,107 +16,7 @@ use fxmon_adapters::kafka::{KafkaPublisher, KafkaSettings};
 use fxmon_adapters::postgres::{PgOptions, PgStore};
 use fxmon_app::ports::{AlertStore, BusPublisher, NewAlert, RateStore, Topic, TriggerFilter};
 use fxmon_core::{AlertRule, Condition, Currency, Pair, Rate, RateSnapshot};
-
-struct Process {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Process {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn terminate(mut self) -> Option<i32> {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "no exit after SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-fn free_address() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
-fn broker(folder: &Path) -> Option<(Process, SocketAddr)> {
-    let program = std::env::var("FXMON_NISSHI").unwrap_or_else(|_| "nisshi".to_owned());
-    if Command::new(&program).arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("FXMON_TEST_REQUIRE_KAFKA").is_none(),
-            "nisshi is required"
-        );
-        eprintln!("SKIPPED: no Kafka broker (`{program}` not found; see docs/KAFKA.md)");
-        return None;
-    }
-    let address = free_address();
-    let url = format!("tcp://{address}");
-    let log = folder.join("broker.log");
-    let child = Command::new(&program)
-        .current_dir(folder)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-        ])
-        .args([
-            "--storage-engine",
-            "memory://nisshi/",
-            "--group-initial-rebalance-delay",
-            "0s",
-        ])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let process = Process { child, log };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(address).is_err() {
-        assert!(Instant::now() < deadline, "nisshi did not listen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some((process, address))
-}
-
-fn fxmon(folder: &Path, name: &str, args: &[&str], env: &[(&str, String)]) -> Process {
-    let log = folder.join(format!("{name}.log"));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_fxmon"));
-    command
-        .args(args)
-        .env(
-            "FXMON_LOG",
-            "info,fxmon_app::processor=debug,fxmon_app::alerter=debug",
-        )
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    Process {
-        child: command.spawn().unwrap(),
-        log,
-    }
-}
+use support::{broker, Database, Process};
 
 const SOURCES: usize = 8;
 const TICKS: usize = 40;
@@ -140,14 +39,8 @@ async fn two_processors_and_two_alerters_split_the_work_exactly_once() {
         return;
     };
     let tag = format!("scale{}", std::process::id());
-    let admin = std::env::var("FXMON_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    assert!(Command::new("psql")
-        .args([&admin, "-q", "-c", &format!("CREATE DATABASE {tag}")])
-        .status()
-        .unwrap()
-        .success());
-    let database_url = format!("{}/{tag}", admin.rsplit_once('/').unwrap().0);
+    let database = Database::fresh(&tag);
+    let database_url = database.url.clone();
     let store = PgStore::connect(&database_url, PgOptions::default())
         .await
         .unwrap();
@@ -163,6 +56,10 @@ async fn two_processors_and_two_alerters_split_the_work_exactly_once() {
         .unwrap();
 
     let env: Vec<(&str, String)> = vec![
+        (
+            "FXMON_LOG",
+            "info,fxmon_app::processor=debug,fxmon_app::alerter=debug".to_owned(),
+        ),
         ("FXMON_BUS", "kafka".to_owned()),
         ("FXMON_KAFKA_BROKERS", address.to_string()),
         ("FXMON_KAFKA_PREFIX", format!("{tag}.")),
@@ -174,12 +71,12 @@ async fn two_processors_and_two_alerters_split_the_work_exactly_once() {
     ];
     let dir = folder.path();
     let processors = [
-        fxmon(dir, "processor-1", &["processor"], &env),
-        fxmon(dir, "processor-2", &["processor"], &env),
+        Process::fxmon(dir, "processor-1", &["processor"], &env),
+        Process::fxmon(dir, "processor-2", &["processor"], &env),
     ];
     let alerters = [
-        fxmon(dir, "alerter-1", &["alerter"], &env),
-        fxmon(dir, "alerter-2", &["alerter"], &env),
+        Process::fxmon(dir, "alerter-1", &["alerter"], &env),
+        Process::fxmon(dir, "alerter-2", &["alerter"], &env),
     ];
     // Let both members of each group join before the first message.
     tokio::time::sleep(Duration::from_secs(6)).await;
@@ -266,12 +163,4 @@ async fn two_processors_and_two_alerters_split_the_work_exactly_once() {
         assert_eq!(process.terminate(), Some(0));
     }
     store.close().await;
-    let _ = Command::new("psql")
-        .args([
-            &admin,
-            "-q",
-            "-c",
-            &format!("DROP DATABASE IF EXISTS {tag} WITH (FORCE)"),
-        ])
-        .status();
 }
