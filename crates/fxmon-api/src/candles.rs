@@ -11,21 +11,27 @@ use crate::error::ApiError;
 /// A candle's bucket size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interval {
+    Minute,
+    FiveMinutes,
+    FifteenMinutes,
     Hour,
     Day,
     Week,
 }
 
 impl Interval {
-    /// `1h`, `1d` or `1w`.
+    /// `1m`, `5m`, `15m`, `1h`, `1d` or `1w`.
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         match raw {
+            "1m" => Ok(Self::Minute),
+            "5m" => Ok(Self::FiveMinutes),
+            "15m" => Ok(Self::FifteenMinutes),
             "1h" => Ok(Self::Hour),
             "1d" => Ok(Self::Day),
             "1w" => Ok(Self::Week),
             other => Err(ApiError::invalid(
                 "interval",
-                format!("must be 1h, 1d or 1w, got {other:?}"),
+                format!("must be 1m, 5m, 15m, 1h, 1d or 1w, got {other:?}"),
             )),
         }
     }
@@ -33,6 +39,9 @@ impl Interval {
     /// The bucket's length.
     pub fn span(self) -> TimeDelta {
         match self {
+            Self::Minute => TimeDelta::minutes(1),
+            Self::FiveMinutes => TimeDelta::minutes(5),
+            Self::FifteenMinutes => TimeDelta::minutes(15),
             Self::Hour => TimeDelta::hours(1),
             Self::Day => TimeDelta::days(1),
             Self::Week => TimeDelta::weeks(1),
@@ -42,7 +51,10 @@ impl Interval {
     /// The start of the bucket holding `time`.
     pub fn bucket(self, time: DateTime<Utc>) -> DateTime<Utc> {
         match self {
-            Self::Hour | Self::Day => time.duration_trunc(self.span()).expect("in range"),
+            // Truncating from the Unix epoch aligns these to the UTC clock: :00, :05, :10, ...
+            Self::Minute | Self::FiveMinutes | Self::FifteenMinutes | Self::Hour | Self::Day => {
+                time.duration_trunc(self.span()).expect("in range")
+            }
             Self::Week => {
                 let day = time.duration_trunc(TimeDelta::days(1)).expect("in range");
                 day - TimeDelta::days(i64::from(day.weekday().num_days_from_monday()))
@@ -148,8 +160,92 @@ mod tests {
     }
 
     #[test]
+    fn minute_intervals_cut_utc_buckets_on_the_clock() {
+        let at = |minute, second, rate| RatePoint {
+            timestamp: Utc
+                .with_ymd_and_hms(2026, 11, 23, 10, minute, second)
+                .unwrap(),
+            rate,
+            source: "t".into(),
+        };
+        let points = [
+            at(0, 0, 1.0),
+            at(4, 59, 2.0),
+            at(5, 0, 3.0),
+            at(14, 59, 0.5),
+            at(15, 0, 4.0),
+        ];
+        let starts = |interval| -> Vec<String> {
+            candles(&points, interval)
+                .into_iter()
+                .map(|c| c.start)
+                .collect()
+        };
+        assert_eq!(
+            starts(Interval::Minute),
+            [
+                "2026-11-23T10:00:00Z",
+                "2026-11-23T10:04:00Z",
+                "2026-11-23T10:05:00Z",
+                "2026-11-23T10:14:00Z",
+                "2026-11-23T10:15:00Z"
+            ]
+        );
+        assert_eq!(
+            starts(Interval::FiveMinutes),
+            [
+                "2026-11-23T10:00:00Z",
+                "2026-11-23T10:05:00Z",
+                "2026-11-23T10:10:00Z",
+                "2026-11-23T10:15:00Z"
+            ]
+        );
+        let quarters = candles(&points, Interval::FifteenMinutes);
+        assert_eq!(quarters.len(), 2);
+        assert_eq!(
+            (
+                quarters[0].open,
+                quarters[0].high,
+                quarters[0].low,
+                quarters[0].close,
+                quarters[0].points
+            ),
+            (1.0, 3.0, 0.5, 0.5, 4)
+        );
+        assert_eq!(
+            (quarters[0].start.as_str(), quarters[0].end.as_str()),
+            ("2026-11-23T10:00:00Z", "2026-11-23T10:15:00Z")
+        );
+        assert_eq!(
+            (quarters[1].start.as_str(), quarters[1].points),
+            ("2026-11-23T10:15:00Z", 1)
+        );
+    }
+
+    #[test]
+    fn every_interval_parses_from_its_name_and_spans_its_length() {
+        let cases = [
+            ("1m", Interval::Minute, TimeDelta::minutes(1)),
+            ("5m", Interval::FiveMinutes, TimeDelta::minutes(5)),
+            ("15m", Interval::FifteenMinutes, TimeDelta::minutes(15)),
+            ("1h", Interval::Hour, TimeDelta::hours(1)),
+            ("1d", Interval::Day, TimeDelta::days(1)),
+            ("1w", Interval::Week, TimeDelta::weeks(1)),
+        ];
+        for (name, interval, span) in cases {
+            assert_eq!(Interval::parse(name).unwrap(), interval, "{name}");
+            assert_eq!(interval.span(), span, "{name}");
+        }
+    }
+
+    #[test]
     fn an_unknown_interval_names_the_allowed_ones() {
-        let err = Interval::parse("5m").unwrap_err().to_string();
-        assert!(err.contains("1h, 1d or 1w") && err.contains("5m"), "{err}");
+        for bad in ["30m", "5M", "m", "2h", ""] {
+            let err = Interval::parse(bad).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("interval must be 1m, 5m, 15m, 1h, 1d or 1w, got {bad:?}")
+            );
+        }
     }
 }

@@ -186,7 +186,8 @@ fn csv(pair: Pair, points: &[RatePoint]) -> String {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OhlcParams {
-    /// Bucket size: `1h`, `1d` (default) or `1w` (weeks start Monday 00:00 UTC).
+    /// Bucket size: `1m`, `5m`, `15m`, `1h`, `1d` (default) or `1w`, in UTC (`5m` buckets
+    /// start at :00, :05, ...; weeks start Monday 00:00 UTC).
     pub interval: Option<String>,
     /// Start, inclusive (RFC 3339 or YYYY-MM-DD). Default: 100 intervals before `to`.
     pub from: Option<String>,

@@ -382,7 +382,7 @@ async fn ohlc_gives_open_high_low_close_per_bucket_for_direct_and_cross_pairs() 
         5
     );
     assert_problem(
-        &api.get("/rates/USD/EUR/ohlc?interval=5m").await,
+        &api.get("/rates/USD/EUR/ohlc?interval=30m").await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("interval"),
     );
@@ -390,6 +390,140 @@ async fn ohlc_gives_open_high_low_close_per_bucket_for_direct_and_cross_pairs() 
         &api.get("/rates/USD/EUR/ohlc?from=soon").await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("from"),
+    );
+}
+
+/// `(start, end, open, high, low, close, points)` of each candle.
+type CandleFigures = (String, String, f64, f64, f64, f64, u64);
+
+fn figures(body: &serde_json::Value) -> Vec<CandleFigures> {
+    body.as_array()
+        .unwrap_or_else(|| panic!("not candles: {body}"))
+        .iter()
+        .map(|c| {
+            let f = |k: &str| c[k].as_f64().unwrap();
+            (
+                c["start"].as_str().unwrap().to_owned(),
+                c["end"].as_str().unwrap().to_owned(),
+                f("open"),
+                f("high"),
+                f("low"),
+                f("close"),
+                c["points"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn candle(start: &str, end: &str, ohlc: [f64; 4], points: u64) -> CandleFigures {
+    let [open, high, low, close] = ohlc;
+    (start.into(), end.into(), open, high, low, close, points)
+}
+
+#[tokio::test]
+async fn ohlc_cuts_minute_buckets_on_the_utc_clock_and_defaults_to_100_intervals() {
+    let api = TestApi::new("USD/EUR").await;
+    let at = |h, m, s| Utc.with_ymd_and_hms(2026, 10, 1, h, m, s).unwrap();
+    api.store_rows(&[
+        ("USD/EUR", 0.80, at(1, 59, 59)),
+        ("USD/EUR", 0.81, at(2, 0, 0)),
+        ("USD/EUR", 0.85, at(10, 0, 0)),
+        ("USD/EUR", 0.87, at(10, 2, 30)),
+        ("USD/EUR", 0.84, at(10, 4, 59)),
+        ("USD/EUR", 0.86, at(10, 5, 0)),
+        ("USD/EUR", 0.88, at(10, 9, 59)),
+        ("USD/EUR", 0.83, at(10, 17, 0)),
+    ])
+    .await;
+    let five = api
+        .get("/rates/USD/EUR/ohlc?interval=5m&from=2026-10-01T10:00:00Z&to=2026-10-01T10:20:00Z")
+        .await;
+    assert_eq!(five.status, StatusCode::OK);
+    assert_eq!(
+        figures(&five.json()),
+        [
+            candle(
+                "2026-10-01T10:00:00Z",
+                "2026-10-01T10:05:00Z",
+                [0.85, 0.87, 0.84, 0.84],
+                3
+            ),
+            candle(
+                "2026-10-01T10:05:00Z",
+                "2026-10-01T10:10:00Z",
+                [0.86, 0.88, 0.86, 0.88],
+                2
+            ),
+            candle(
+                "2026-10-01T10:15:00Z",
+                "2026-10-01T10:20:00Z",
+                [0.83, 0.83, 0.83, 0.83],
+                1
+            ),
+        ]
+    );
+    // Without `from`: 100 × 5 minutes before `to`, inclusive, so 02:00:00 is in and
+    // 01:59:59 is out.
+    let default_from = api
+        .get("/rates/USD/EUR/ohlc?interval=5m&to=2026-10-01T10:20:00Z")
+        .await
+        .json();
+    let default_from = figures(&default_from);
+    assert_eq!(default_from.len(), 4);
+    assert_eq!(
+        default_from[0],
+        candle(
+            "2026-10-01T02:00:00Z",
+            "2026-10-01T02:05:00Z",
+            [0.81, 0.81, 0.81, 0.81],
+            1
+        )
+    );
+    let quarters = api
+        .get("/rates/USD/EUR/ohlc?interval=15m&from=2026-10-01T10:00:00Z&to=2026-10-01T10:20:00Z")
+        .await
+        .json();
+    assert_eq!(
+        figures(&quarters),
+        [
+            candle(
+                "2026-10-01T10:00:00Z",
+                "2026-10-01T10:15:00Z",
+                [0.85, 0.88, 0.84, 0.88],
+                5
+            ),
+            candle(
+                "2026-10-01T10:15:00Z",
+                "2026-10-01T10:30:00Z",
+                [0.83, 0.83, 0.83, 0.83],
+                1
+            ),
+        ]
+    );
+    let minutes = api
+        .get("/rates/EUR/USD/ohlc?interval=1m&from=2026-10-01T10:00:00Z&to=2026-10-01T10:05:00Z")
+        .await
+        .json();
+    let minutes = figures(&minutes);
+    let starts: Vec<&str> = minutes.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(
+        starts,
+        [
+            "2026-10-01T10:00:00Z",
+            "2026-10-01T10:02:00Z",
+            "2026-10-01T10:04:00Z",
+            "2026-10-01T10:05:00Z"
+        ]
+    );
+    assert_eq!(
+        minutes[1],
+        candle(
+            "2026-10-01T10:02:00Z",
+            "2026-10-01T10:03:00Z",
+            [1.0 / 0.87; 4],
+            1
+        ),
+        "the inverse pair is bucketed the same way"
     );
 }
 

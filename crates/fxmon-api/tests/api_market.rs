@@ -185,6 +185,114 @@ async fn the_cross_matrix_refuses_bad_lists_and_reports_missing_data() {
     );
 }
 
+/// Two snapshots a day apart: 2026-10-29 (older figures) and 2026-10-30 (the ECB file's).
+async fn with_two_snapshots() -> TestApi {
+    let api = TestApi::new("USD/EUR,EUR/GBP,USD/JPY").await;
+    let rows = [
+        ("EUR/USD", 1.1161, "2026-10-29T00:00:00Z"),
+        ("EUR/JPY", 175.42, "2026-10-29T00:00:00Z"),
+        ("EUR/GBP", 0.8321, "2026-10-29T00:00:00Z"),
+        ("EUR/USD", EUR_USD, "2026-10-30T00:00:00Z"),
+        ("EUR/JPY", EUR_JPY, "2026-10-30T00:00:00Z"),
+        ("EUR/GBP", EUR_GBP, "2026-10-30T00:00:00Z"),
+    ];
+    let rows: Vec<_> = rows.iter().map(|(p, r, t)| (*p, *r, at(t))).collect();
+    api.store_rows(&rows).await;
+    api
+}
+
+#[tokio::test]
+async fn the_cross_matrix_at_a_past_time_comes_from_the_newest_snapshot_at_or_before_it() {
+    let api = with_two_snapshots().await;
+    // Between the two, as a time (with an offset: 01:00+02:00 is 23:00 UTC on the 29th) or
+    // as a date (that day's end).
+    for when in [
+        "2026-10-29T12:00:00Z",
+        "2026-10-30T01:00:00%2B02:00",
+        "2026-10-29T23:59:59.999999Z",
+        "2026-10-29",
+    ] {
+        let answer = api
+            .get(&format!("/cross-rates?currencies=EUR,USD,JPY&at={when}"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{when}");
+        let body = answer.json();
+        assert_eq!(body["timestamp"], "2026-10-29T00:00:00Z", "{when}");
+        assert_eq!(
+            (&body["source"], &body["base"]),
+            (&"test".into(), &"EUR".into())
+        );
+        assert_eq!(body["currencies"], serde_json::json!(["EUR", "USD", "JPY"]));
+        let rates = &body["rates"];
+        let expected = [
+            ("EUR", "USD", 1.1161),
+            ("EUR", "JPY", 175.42),
+            ("USD", "EUR", 1.0 / 1.1161),
+            ("USD", "JPY", 175.42 / 1.1161),
+            ("JPY", "EUR", 1.0 / 175.42),
+            ("JPY", "USD", 1.1161 / 175.42),
+        ];
+        for (a, b, rate) in expected {
+            assert_eq!(number(&rates[a][b]), rate, "{when}: {a}/{b}");
+        }
+        assert_eq!(rates.as_object().unwrap().len(), 3, "{when}");
+    }
+    // At or after the newer one's time, and without `at`: the newer one.
+    for uri in [
+        "/cross-rates?currencies=EUR,USD&at=2026-10-30T00:00:00Z",
+        "/cross-rates?currencies=EUR,USD&at=2026-10-30",
+        "/cross-rates?currencies=EUR,USD",
+    ] {
+        let body = api.get(uri).await.json();
+        assert_eq!(body["timestamp"], "2026-10-30T00:00:00Z", "{uri}");
+        assert_eq!(number(&body["rates"]["EUR"]["USD"]), EUR_USD, "{uri}");
+    }
+    // The default currencies (the tracked ones) come from the older snapshot too.
+    let tracked = api.get("/cross-rates?at=2026-10-29").await.json();
+    assert_eq!(
+        tracked["currencies"],
+        serde_json::json!(["EUR", "GBP", "JPY", "USD"])
+    );
+    assert_eq!(number(&tracked["rates"]["GBP"]["USD"]), 1.1161 / 0.8321);
+}
+
+#[tokio::test]
+async fn the_cross_matrix_refuses_a_malformed_at_and_a_time_before_any_snapshot() {
+    let api = with_two_snapshots().await;
+    for when in [
+        "2026-10-28",
+        "2026-10-28T23:59:59.999999Z",
+        "1999-01-01T00:00:00Z",
+    ] {
+        let answer = api.get(&format!("/cross-rates?at={when}")).await;
+        assert_problem(&answer, StatusCode::NOT_FOUND, None);
+        let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+        assert!(detail.contains("`at`"), "{when}: {detail}");
+    }
+    let before = api.get("/cross-rates?at=2026-10-28").await.json();
+    assert_eq!(
+        before["detail"],
+        "no rates are stored at or before `at` (2026-10-28T23:59:59.999999Z)"
+    );
+    for when in [
+        "yesterday",
+        "2026-13-01",
+        "2026-10-30T25:00:00Z",
+        "30.10.2026",
+        "",
+    ] {
+        let answer = api
+            .get(&format!("/cross-rates?currencies=EUR,USD&at={when}"))
+            .await;
+        assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY, Some("at"));
+        let detail = answer.json()["detail"].as_str().unwrap().to_owned();
+        assert!(
+            detail.starts_with("at must be an RFC 3339 time or a YYYY-MM-DD date"),
+            "{when}: {detail}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn converting_multiplies_the_amount_by_the_latest_rate() {
     let api = with_ecb_daily("USD/EUR").await;
@@ -348,6 +456,7 @@ async fn market_reads_carry_an_etag_and_a_matching_if_none_match_gets_304() {
     for uri in [
         "/rates/USD/JPY",
         "/cross-rates?currencies=EUR,USD",
+        "/cross-rates?currencies=EUR,USD&at=2026-10-30",
         "/convert?from=EUR&to=USD&amount=2",
         "/currencies",
     ] {
@@ -371,7 +480,7 @@ async fn the_openapi_document_describes_every_market_endpoint() {
     let doc = api.get("/openapi.json").await.json();
     for (path, params) in [
         ("/rates/{base}/{quote}", vec!["base", "quote"]),
-        ("/cross-rates", vec!["currencies"]),
+        ("/cross-rates", vec!["currencies", "at"]),
         ("/convert", vec!["from", "to", "amount", "date"]),
         ("/currencies", vec![]),
     ] {

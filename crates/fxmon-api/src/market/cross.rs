@@ -1,10 +1,12 @@
-//! `GET /cross-rates`: the full matrix of rates between some currencies, both directions.
+//! `GET /cross-rates`: the full matrix of rates between some currencies, both directions,
+//! now or as stored at a past time.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use fxmon_app::Tracked;
 use fxmon_core::snapshot::format_time;
 use fxmon_core::{CrossError, Currency, Pair, RateSnapshot};
@@ -14,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, ApiQuery};
 use crate::http::cached_json;
+use crate::params;
 use crate::state::ApiDeps;
 
 const PARAM: &str = "currencies";
@@ -27,6 +30,10 @@ pub struct CrossRatesParams {
     /// the tracked pairs (every currency of the newest data when all are tracked).
     #[param(example = "EUR,GBP,JPY")]
     pub currencies: Option<String>,
+    /// RFC 3339 time or YYYY-MM-DD (that day's end): the matrix comes from the newest
+    /// snapshot stored at or before it. Default: the newest snapshot.
+    #[param(example = "2026-10-30T12:00:00Z")]
+    pub at: Option<String>,
 }
 
 /// Every rate between the chosen currencies, from one stored snapshot.
@@ -49,13 +56,14 @@ pub struct CrossRates {
     pub rates: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
-/// The cross-rate matrix of `currencies` from the newest stored snapshot, both directions.
-/// Carries an `ETag`; a matching `If-None-Match` gets `304`.
+/// The cross-rate matrix of `currencies` from the newest stored snapshot (at or before
+/// `at`, when given), both directions. Carries an `ETag`; a matching `If-None-Match` gets
+/// `304`.
 #[utoipa::path(get, path = "/cross-rates", tag = "rates", params(CrossRatesParams), responses(
     (status = 200, description = "The matrix", body = CrossRates),
     (status = 304, description = "Unchanged since the ETag in If-None-Match"),
-    (status = 404, description = "A currency is not known, or nothing is stored yet", body = Problem),
-    (status = 422, description = "Fewer than two currencies, one malformed, or one without data", body = Problem),
+    (status = 404, description = "A currency is not known, or nothing is stored (at or before `at`)", body = Problem),
+    (status = 422, description = "Fewer than two currencies, one malformed, one without data, or a malformed `at`", body = Problem),
     (status = 503, description = "The store is unavailable", body = Problem),
 ))]
 pub async fn get_cross_rates(
@@ -64,11 +72,16 @@ pub async fn get_cross_rates(
     ApiQuery(params): ApiQuery<CrossRatesParams>,
 ) -> Result<Response, ApiError> {
     let asked = params.currencies.as_deref().map(parse_list).transpose()?;
+    let at = params
+        .at
+        .as_deref()
+        .map(|raw| params::time_bound("at", raw, true))
+        .transpose()?;
     let snapshot = deps
         .store
-        .snapshot_at(None)
+        .snapshot_at(at)
         .await?
-        .ok_or_else(|| ApiError::NotFound("no rates are stored yet".into()))?;
+        .ok_or_else(|| nothing_stored(at))?;
     let currencies = match asked {
         Some(list) => with_data(&snapshot, list)?,
         None => defaults(&deps.tracked, &snapshot)?,
@@ -81,6 +94,17 @@ pub async fn get_cross_rates(
         rates: matrix(&snapshot, &currencies)?,
     };
     Ok(cached_json(&headers, &body))
+}
+
+/// The 404 when no snapshot is stored (at or before `at`).
+fn nothing_stored(at: Option<DateTime<Utc>>) -> ApiError {
+    match at {
+        None => ApiError::NotFound("no rates are stored yet".into()),
+        Some(at) => ApiError::NotFound(format!(
+            "no rates are stored at or before `at` ({})",
+            format_time(at)
+        )),
+    }
 }
 
 /// Parses `EUR,GBP,JPY`, dropping repeats; at least two different codes.
