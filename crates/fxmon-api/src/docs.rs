@@ -19,6 +19,7 @@ const PAGE: &str = r##"<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>fxmon API</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/docs/swagger-ui.css">
 </head>
 <body>

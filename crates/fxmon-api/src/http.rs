@@ -43,12 +43,18 @@ pub fn cached(request: &HeaderMap, body: Vec<u8>, content_type: &'static str) ->
 
 /// True when the client asked for CSV (`Accept: text/csv`).
 pub fn wants_csv(request: &HeaderMap) -> bool {
+    accepts(request, "text/csv")
+}
+
+/// True when `Accept` names `media_type` itself (not through a wildcard): what a browser
+/// sends for `text/html`, and an API client does not.
+pub fn accepts(request: &HeaderMap, media_type: &str) -> bool {
     request
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|v| v.trim().split(';').next() == Some("text/csv"))
+        .any(|v| v.trim().split(';').next() == Some(media_type))
 }
 
 /// Whether `If-None-Match` lists `etag` (or `*`). Weak comparison, as RFC 9110 asks for GET.

@@ -1,20 +1,36 @@
-//! `GET /`: what this service is and where its endpoints are.
+//! `GET /`: what this service is and where its endpoints are, as JSON for API clients
+//! and as the dashboard for browsers.
 
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::dashboard;
+use crate::http::accepts;
 use crate::state::ApiDeps;
 
 pub fn routes() -> OpenApiRouter<ApiDeps> {
     OpenApiRouter::new().routes(routes!(get_info))
 }
 
-/// Service info with a link to every endpoint.
-#[utoipa::path(get, path = "/", tag = "service", responses((status = 200, description = "Service info", body = Object)))]
-pub async fn get_info() -> Json<Value> {
-    Json(json!({
+/// Service info with a link to every endpoint (the original's JSON). A browser, which asks
+/// for `text/html`, gets the dashboard instead (also at `/dashboard`).
+#[utoipa::path(get, path = "/", tag = "service", responses(
+    (status = 200, description = "Service info, or the dashboard on `Accept: text/html`",
+     content((Object = "application/json"), (String = "text/html")))))]
+pub async fn get_info(headers: HeaderMap) -> Response {
+    let vary = [(header::VARY, "accept")];
+    if accepts(&headers, "text/html") {
+        return (vary, dashboard::page().await).into_response();
+    }
+    (vary, Json(info())).into_response()
+}
+
+fn info() -> Value {
+    json!({
         "service": "fxmon",
         "version": env!("CARGO_PKG_VERSION"),
         "description": "Real-time foreign-exchange rate monitoring and alerting",
@@ -38,6 +54,7 @@ pub async fn get_info() -> Json<Value> {
             "frankfurter_date": "/v1/{date}",
             "frankfurter_series": "/v1/{start}..{end}",
             "frankfurter_currencies": "/v1/currencies",
-        }
-    }))
+        },
+        "dashboard": "/dashboard",
+    })
 }

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod candles;
+mod dashboard;
 mod docs;
 pub mod error;
 mod extract;
@@ -111,6 +112,7 @@ pub fn router(deps: ApiDeps, settings: &ApiSettings) -> Router {
     let (routes, openapi) = routes();
     let mut router = routes
         .merge(docs::routes(openapi))
+        .merge(dashboard::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(deps);

@@ -1,0 +1,41 @@
+// Calls to fxmon's own API. Errors carry the problem-details `detail` the API returns.
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+async function call(method, path, body) {
+  const init = { method, headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const detail = data && data.detail ? data.detail : `${method} ${path}: HTTP ${response.status}`;
+    throw new ApiError(response.status, detail);
+  }
+  return data;
+}
+
+export const get = (path) => call('GET', path);
+export const post = (path, body) => call('POST', path, body);
+export const patch = (path, body) => call('PATCH', path, body);
+export const remove = (path) => call('DELETE', path);
+
+/** `USD/EUR` as the path segments `USD/EUR`, each escaped. */
+export function pairPath(pair) {
+  const [base, quote] = pair.split('/');
+  return `${encodeURIComponent(base)}/${encodeURIComponent(quote)}`;
+}
+
+/** Health is 200 when healthy or degraded and 503 when unhealthy; both carry the report. */
+export async function health() {
+  const response = await fetch('/health', { headers: { accept: 'application/json' } });
+  return response.json();
+}
