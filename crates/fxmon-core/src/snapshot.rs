@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::currency::{Currency, CurrencyError};
@@ -35,8 +35,8 @@ pub struct RateSnapshot {
 pub enum SnapshotError {
     #[error("message is not valid JSON for an fx-rates snapshot: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("field `timestamp`: {0:?} is not an RFC 3339 / ISO 8601 time")]
-    Timestamp(String),
+    #[error("field `{field}`: {raw:?} is not an RFC 3339 / ISO 8601 time")]
+    Timestamp { field: &'static str, raw: String },
     #[error("field `base`: {0}")]
     Base(CurrencyError),
     #[error("field `rates`: key {key:?}: {source}")]
@@ -114,9 +114,24 @@ impl RateSnapshot {
                 Rate::new(value).map_err(|source| SnapshotError::Rate { pair: key, source })?;
             rates.insert(pair, rate);
         }
-        let mut snapshot = Self::new(parse_time(&wire.timestamp)?, base, rates, wire.source)?;
-        snapshot.fetched_at = wire.fetched_at.as_deref().map(parse_time).transpose()?;
-        snapshot.next_update_at = wire.next_update_at.as_deref().map(parse_time).transpose()?;
+        let time = |field, raw: &str| {
+            parse_time(raw).map_err(|_| SnapshotError::Timestamp {
+                field,
+                raw: raw.to_owned(),
+            })
+        };
+        let timestamp = time("timestamp", &wire.timestamp)?;
+        let mut snapshot = Self::new(timestamp, base, rates, wire.source)?;
+        snapshot.fetched_at = wire
+            .fetched_at
+            .as_deref()
+            .map(|raw| time("fetched_at", raw))
+            .transpose()?;
+        snapshot.next_update_at = wire
+            .next_update_at
+            .as_deref()
+            .map(|raw| time("next_update_at", raw))
+            .transpose()?;
         Ok(snapshot)
     }
 
@@ -159,14 +174,69 @@ impl RateSnapshot {
     }
 }
 
+/// Every rate between some currencies, both directions, from one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrossMatrix {
+    currencies: Vec<Currency>,
+    /// Row-major: `rates[i * n + j]` is how many `currencies[j]` one `currencies[i]` buys.
+    rates: Vec<f64>,
+}
+
+impl CrossMatrix {
+    /// The matrix's currencies, in the order asked for.
+    pub fn currencies(&self) -> &[Currency] {
+        &self.currencies
+    }
+
+    /// How many `currencies[to]` one `currencies[from]` buys (1 when `from == to`).
+    pub fn get(&self, from: usize, to: usize) -> f64 {
+        self.rates[from * self.currencies.len() + to]
+    }
+}
+
+impl RateSnapshot {
+    /// The cross-rate matrix of `currencies`: each cell is what [`RateSnapshot::cross`]
+    /// gives for that pair, bit for bit, but every leg is looked up once rather than once
+    /// per pair, so 166 currencies (27,390 ordered pairs) take tens of microseconds.
+    pub fn cross_matrix(&self, currencies: &[Currency]) -> Result<CrossMatrix, CrossError> {
+        let legs = currencies
+            .iter()
+            .map(|&c| self.per_base(c).ok_or(CrossError::Missing(c)))
+            .collect::<Result<Vec<f64>, _>>()?;
+        let mut rates = Vec::with_capacity(legs.len() * legs.len());
+        for &from in &legs {
+            rates.extend(legs.iter().map(|&to| to / from));
+        }
+        if let Some(index) = rates.iter().position(|r| !(r.is_finite() && *r > 0.0)) {
+            let n = legs.len();
+            let pair = Pair::new(currencies[index / n], currencies[index % n])
+                .expect("the diagonal is 1, so an out-of-range cell is off it");
+            let source = Rate::new(rates[index]).expect_err("the cell is out of range");
+            return Err(CrossError::OutOfRange { pair, source });
+        }
+        Ok(CrossMatrix {
+            currencies: currencies.to_vec(),
+            rates,
+        })
+    }
+}
+
 /// Parses RFC 3339, or a naive ISO 8601 time (as Python's `isoformat()` writes) taken as UTC.
 pub fn parse_time(raw: &str) -> Result<DateTime<Utc>, SnapshotError> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(time.with_timezone(&Utc));
+    let parsed = DateTime::parse_from_rfc3339(raw)
+        .map(|time| time.with_timezone(&Utc))
+        .or_else(|_| {
+            NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
+        });
+    // Only years 0000–9999 in UTC: what RFC 3339 can write back (an offset can push a
+    // time just past either end, and a naive time may carry a signed year).
+    match parsed {
+        Ok(time) if (0..=9999).contains(&time.year()) => Ok(time),
+        _ => Err(SnapshotError::Timestamp {
+            field: "timestamp",
+            raw: raw.to_owned(),
+        }),
     }
-    NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%.f")
-        .map(|naive| naive.and_utc())
-        .map_err(|_| SnapshotError::Timestamp(raw.to_owned()))
 }
 
 /// RFC 3339 in UTC with a `Z`, sub-seconds only when present.
@@ -179,6 +249,27 @@ mod tests {
     use super::*;
 
     const SEED: &str = r#"{"timestamp":"2026-02-04T10:30:00Z","base":"USD","rates":{"USD/EUR":0.847,"USD/GBP":0.789,"USD/JPY":110.25,"USD/CAD":1.258,"USD/AUD":1.312,"USD/CHF":0.912,"USD/CNY":6.456,"USD/INR":74.123},"source":"exchangerate-api.com"}"#;
+
+    #[test]
+    fn a_cross_matrix_names_a_missing_currency_and_an_overflowing_cell() {
+        let snapshot = RateSnapshot::from_json(SEED.as_bytes()).unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(
+            snapshot.cross_matrix(&[Currency::EUR, kwd]),
+            Err(CrossError::Missing(kwd))
+        );
+        let extreme = r#"{"timestamp":"2026-02-04T10:30:00Z","base":"USD","rates":{"USD/EUR":1e-300,"USD/GBP":1e300},"source":"x"}"#;
+        let snapshot = RateSnapshot::from_json(extreme.as_bytes()).unwrap();
+        let gbp = Currency::parse("GBP").unwrap();
+        let err = snapshot
+            .cross_matrix(&[Currency::USD, Currency::EUR, gbp])
+            .unwrap_err();
+        let eur_gbp = Pair::new(Currency::EUR, gbp).unwrap();
+        assert!(
+            matches!(err, CrossError::OutOfRange { pair, .. } if pair == eur_gbp),
+            "{err:?}"
+        );
+    }
 
     #[test]
     fn the_seed_message_round_trips_byte_for_byte() {
