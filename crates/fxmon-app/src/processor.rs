@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fxmon_core::{Pair, Rate, RateSnapshot, VolatilityWindow, WINDOW};
+use fxmon_core::{Currency, Pair, Rate, RateSnapshot, VolatilityWindow, WINDOW};
 use tokio_util::sync::CancellationToken;
 
 use crate::consume::{consume, Handled, SnapshotHandler};
@@ -139,16 +139,24 @@ pub fn cross_matrix(snapshot: &RateSnapshot, tracked: &Tracked) -> Vec<(Pair, Ra
             .collect(),
         None => snapshot.currencies().collect(),
     };
-    let mut rates = Vec::with_capacity(currencies.len() * currencies.len());
-    for &a in &currencies {
-        for &b in &currencies {
-            let Ok(pair) = Pair::new(a, b) else { continue };
-            if let Ok(rate) = snapshot.cross(pair) {
-                rates.push((pair, rate));
-            }
-        }
-    }
-    rates
+    let Ok(matrix) = snapshot.cross_matrix(&currencies) else {
+        // Some cross overflows (absurd legs): keep the others, one pair at a time.
+        return pairs(&currencies)
+            .filter_map(|(_, _, pair)| Some((pair, snapshot.cross(pair).ok()?)))
+            .collect();
+    };
+    pairs(&currencies)
+        .filter_map(|(i, j, pair)| Some((pair, Rate::new(matrix.get(i, j)).ok()?)))
+        .collect()
+}
+
+/// Every ordered pair of two different currencies, with their indexes.
+fn pairs(currencies: &[Currency]) -> impl Iterator<Item = (usize, usize, Pair)> + '_ {
+    let indexed = currencies.iter().enumerate();
+    indexed.flat_map(move |(i, &a)| {
+        let others = currencies.iter().enumerate();
+        others.filter_map(move |(j, &b)| Some((i, j, Pair::new(a, b).ok()?)))
+    })
 }
 
 #[async_trait::async_trait]

@@ -15,5 +15,5 @@ pub use currency::{Currency, CurrencyError};
 pub use pair::{Pair, PairError};
 pub use rate::{Rate, RateError};
 pub use schedule::PollPolicy;
-pub use snapshot::{CrossError, RateSnapshot, SnapshotError};
+pub use snapshot::{CrossError, CrossMatrix, RateSnapshot, SnapshotError};
 pub use volatility::{Volatility, VolatilityWindow, WINDOW};

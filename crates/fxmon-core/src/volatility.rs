@@ -24,20 +24,20 @@ pub struct Volatility {
     pub log_return: Option<f64>,
 }
 
-/// The last [`WINDOW`] levels of one pair, oldest first, with the as-of time of the newest.
+/// The last [`WINDOW`] levels of one pair and the log returns between them, oldest first,
+/// with the as-of time of the newest. Each update computes one logarithm; reading both
+/// figures allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub struct VolatilityWindow {
-    levels: Vec<f64>,
+    levels: Sliding<WINDOW>,
+    returns: Sliding<{ WINDOW - 1 }>,
     last_as_of: Option<DateTime<Utc>>,
 }
 
 impl VolatilityWindow {
     /// An empty window.
     pub fn new() -> Self {
-        Self {
-            levels: Vec::with_capacity(WINDOW),
-            last_as_of: None,
-        }
+        Self::default()
     }
 
     /// Adds an update; returns false (and changes nothing) unless `as_of` is newer than the last.
@@ -45,22 +45,23 @@ impl VolatilityWindow {
         if self.last_as_of.is_some_and(|last| as_of <= last) {
             return false;
         }
-        if self.levels.len() == WINDOW {
-            self.levels.remove(0);
+        let level = rate.get();
+        if let Some(&previous) = self.levels.window().last() {
+            self.returns.push((level / previous).ln());
         }
-        self.levels.push(rate.get());
+        self.levels.push(level);
         self.last_as_of = Some(as_of);
         true
     }
 
     /// How many levels the window holds.
     pub fn len(&self) -> usize {
-        self.levels.len()
+        self.levels.window().len()
     }
 
     /// True before the first update.
     pub fn is_empty(&self) -> bool {
-        self.levels.is_empty()
+        self.len() == 0
     }
 
     /// The as-of time of the newest level.
@@ -70,11 +71,32 @@ impl VolatilityWindow {
 
     /// Both figures for the current window.
     pub fn volatility(&self) -> Volatility {
-        let returns: Vec<f64> = self.levels.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
         Volatility {
-            level: sample_std_dev(&self.levels),
-            log_return: sample_std_dev(&returns),
+            level: sample_std_dev(self.levels.window()),
+            log_return: sample_std_dev(self.returns.window()),
         }
+    }
+}
+
+/// The last `N` values pushed, readable as one slice, oldest first. Values are appended to
+/// a buffer of up to 2N and the last N moved to the front when it fills: amortised O(1)
+/// per push, no ring-buffer wrap to unfold when reading.
+#[derive(Debug, Clone, Default)]
+struct Sliding<const N: usize> {
+    buffer: Vec<f64>,
+}
+
+impl<const N: usize> Sliding<N> {
+    fn push(&mut self, value: f64) {
+        if self.buffer.len() == 2 * N {
+            self.buffer.copy_within(N.., 0);
+            self.buffer.truncate(N);
+        }
+        self.buffer.push(value);
+    }
+
+    fn window(&self) -> &[f64] {
+        &self.buffer[self.buffer.len().saturating_sub(N)..]
     }
 }
 
@@ -100,6 +122,31 @@ mod tests {
 
     fn rate(value: f64) -> Rate {
         Rate::new(value).unwrap()
+    }
+
+    #[test]
+    fn after_many_updates_both_figures_equal_a_recomputation_over_the_last_twenty_bit_for_bit() {
+        let mut window = VolatilityWindow::new();
+        let mut all = Vec::new();
+        for i in 0..137 {
+            let level = 1.1 + (i as f64 * 0.37).sin() * 0.01;
+            all.push(level);
+            assert!(window.push(at(i), rate(level)));
+            let last = &all[all.len().saturating_sub(WINDOW)..];
+            let returns: Vec<f64> = last.windows(2).map(|w| (w[1] / w[0]).ln()).collect();
+            let figures = window.volatility();
+            assert_eq!(window.len(), last.len());
+            assert_eq!(
+                figures.level.map(f64::to_bits),
+                sample_std_dev(last).map(f64::to_bits)
+            );
+            assert_eq!(
+                figures.log_return.map(f64::to_bits),
+                sample_std_dev(&returns).map(f64::to_bits),
+                "after {} updates",
+                i + 1
+            );
+        }
     }
 
     #[test]

@@ -48,6 +48,22 @@ fn close(a: f64, b: f64) -> bool {
 
 proptest! {
     #[test]
+    fn the_cross_matrix_holds_every_cross_rate_bit_for_bit(legs in legs()) {
+        let s = snapshot(&legs);
+        let currencies: Vec<Currency> = (0..=CODES.len()).map(|i| pair(i, (i + 1) % 7).base()).collect();
+        let matrix = s.cross_matrix(&currencies).unwrap();
+        prop_assert_eq!(matrix.currencies(), &currencies[..]);
+        for (i, &a) in currencies.iter().enumerate() {
+            prop_assert_eq!(matrix.get(i, i), 1.0);
+            for (j, &b) in currencies.iter().enumerate().filter(|&(j, _)| j != i) {
+                let cross = s.cross(Pair::new(a, b).unwrap()).unwrap().get();
+                prop_assert_eq!(matrix.get(i, j).to_bits(), cross.to_bits(), "{}/{}", a, b);
+                prop_assert!(close(matrix.get(i, j) * matrix.get(j, i), 1.0));
+            }
+        }
+    }
+
+    #[test]
     fn a_cross_rate_times_its_inverse_is_one(legs in legs(), a in 0..=6usize, b in 0..=6usize) {
         prop_assume!(a != b);
         let s = snapshot(&legs);
