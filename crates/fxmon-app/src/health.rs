@@ -80,28 +80,45 @@ pub async fn check(deps: &HealthDeps, now: DateTime<Utc>) -> HealthReport {
 fn source_component(source: &SourceHealth, now: DateTime<Utc>, stale_after: Duration) -> Component {
     let status = source.status();
     let name = "rate_source";
+    // What the producer held back since start, e.g. "; 3 rates quarantined".
+    let notes: String = [
+        (status.quarantined_rates, "rates quarantined"),
+        (status.rejected_rates, "invalid rates rejected"),
+        (status.malformed_responses, "malformed responses"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("; {n} {what}"))
+    .collect();
     match status.state(now, stale_after) {
-        SourceState::Ok => ok(name, &format!("{}: fresh", status.source)),
+        SourceState::Ok => ok(name, &format!("{}: fresh{notes}", status.source)),
         SourceState::Starting => bad(
             name,
             Status::Degraded,
-            format!("{}: no successful fetch yet", status.source),
+            format!("{}: no successful fetch yet{notes}", status.source),
         ),
         SourceState::Failing => bad(
             name,
             Status::Degraded,
             format!(
-                "{}: failing ({} in a row): {}",
+                "{}: failing ({} in a row): {}{}{notes}",
                 status.source,
                 status.consecutive_failures,
-                status.last_error.unwrap_or_default()
+                status.last_error.clone().unwrap_or_default(),
+                status
+                    .stale_since
+                    .map(|t| format!(
+                        "; feed stale since {}",
+                        fxmon_core::snapshot::format_time(t)
+                    ))
+                    .unwrap_or_default()
             ),
         ),
         SourceState::Stale => bad(
             name,
             Status::Degraded,
             format!(
-                "{}: stale, provider data as of {} is older than {}s",
+                "{}: stale, provider data as of {} is older than {}s{notes}",
                 status.source,
                 status
                     .last_as_of

@@ -13,7 +13,8 @@ use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
 use fxmon_app::health::HealthDeps;
 use fxmon_app::ports::{RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
-use fxmon_app::producer::{self, ProducerConfig, ProducerDeps};
+use fxmon_app::producer::jump::JumpBound;
+use fxmon_app::producer::{self, FeedChecks, ProducerConfig, ProducerDeps};
 use fxmon_app::{SourceHealth, Tracked};
 use fxmon_core::PollPolicy;
 use tokio::net::TcpListener;
@@ -48,6 +49,12 @@ pub fn spawn_producer(
         },
         tracked: tracked.clone(),
         publish_unchanged: args.publish_unchanged,
+        checks: FeedChecks {
+            max_jump: JumpBound::new(args.max_jump_pct).context("--max-jump-pct is invalid.")?,
+            stale_after: Duration::from_secs_f64(args.stale_after_hours * 3600.0),
+            stale_alert: args.stale_alert,
+            ..FeedChecks::default()
+        },
     };
     let deps = ProducerDeps {
         source,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use fxmon_app::ports::{FetchedRates, SourceError};
 use fxmon_core::{Currency, CurrencyError, Rate};
 use serde_json::{Map, Value};
@@ -80,8 +80,10 @@ fn next_update(body: &Map<String, Value>, name: &str) -> Option<DateTime<Utc>> {
     time
 }
 
+/// A time of years 0000 to 9999 only: RFC 3339, the wire format of `fx-rates`, writes
+/// four-digit years, so a later time would make a snapshot every consumer refuses.
 fn unix_time(seconds: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(seconds, 0)
+    DateTime::from_timestamp(seconds, 0).filter(|t| (0..=9999).contains(&t.year()))
 }
 
 /// The valid rates against `base` (without `base` itself), and `"CODE: reason"` for the rest.
@@ -158,6 +160,31 @@ mod tests {
     }
 
     #[test]
+    fn non_positive_and_non_numeric_rates_never_reach_the_rates() {
+        let body = v4(
+            json!({"EUR": 0.86, "GBP": -0.79, "JPY": 0.0, "CHF": -0.0, "CAD": true,
+            "AUD": [1.5], "INR": {"rate": 88}}),
+        );
+        let got = parse_rates(Provider::ExchangerateApiV4, &body).unwrap();
+        assert_eq!(
+            got.rates.keys().copied().collect::<Vec<_>>(),
+            [Currency::EUR]
+        );
+        assert_eq!(got.skipped.len(), 6, "{:?}", got.skipped);
+        assert!(got.skipped.iter().any(|s| s.starts_with("GBP: rate -0.79")));
+    }
+
+    #[test]
+    fn a_partial_table_keeps_the_rates_it_has() {
+        let got = parse_rates(Provider::ExchangerateApiV4, &v4(json!({"EUR": 0.86}))).unwrap();
+        assert_eq!(got.rates.len(), 1);
+        assert!(
+            got.skipped.is_empty(),
+            "a missing currency is not a skipped one"
+        );
+    }
+
+    #[test]
     fn a_malformed_body_names_the_field_of_its_flavour() {
         let cases = [
             (
@@ -198,6 +225,19 @@ mod tests {
                 err.to_string().contains(needle),
                 "{err} should name {needle}"
             );
+        }
+    }
+
+    #[test]
+    fn a_time_past_year_9999_or_before_year_0_is_out_of_range() {
+        for seconds in [253_402_300_800_i64, -62_167_219_201] {
+            let body = json!({"base": "USD", "time_last_updated": seconds, "rates": {"EUR": 0.9}});
+            let err = parse_rates(Provider::ExchangerateApiV4, &body).unwrap_err();
+            assert!(err.to_string().contains("out of range"), "{err}");
+            let body = json!({"base_code": "USD", "time_last_update_unix": 1,
+                "time_next_update_unix": seconds, "rates": {"EUR": 0.9}});
+            let got = parse_rates(Provider::OpenErApi, &body).unwrap();
+            assert_eq!(got.next_update, None, "the rates are still good");
         }
     }
 

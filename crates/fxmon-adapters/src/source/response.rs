@@ -130,6 +130,27 @@ mod tests {
     }
 
     #[test]
+    fn a_truncated_nan_or_overflowing_body_is_malformed_as_a_whole() {
+        let bodies = [
+            r#"{"result":"success","base_code":"USD","time_last_update_unix":1,"conversion_rates":{"EUR":0.8"#,
+            r#"{"result":"success","base_code":"USD","time_last_update_unix":1,"conversion_rates":{"EUR":NaN}}"#,
+            r#"{"result":"success","base_code":"USD","time_last_update_unix":1,"conversion_rates":{"EUR":1e999}}"#,
+            "",
+        ];
+        for body in bodies {
+            let err = answer(200, None, body).unwrap_err();
+            assert!(
+                matches!(err, SourceError::Malformed(ref m) if m.contains("not JSON")),
+                "{body}: {err}"
+            );
+            assert!(
+                !err.is_transient(),
+                "a malformed answer is not retried at once"
+            );
+        }
+    }
+
+    #[test]
     fn a_200_that_is_not_json_is_malformed() {
         let err = answer(200, None, "<html>").unwrap_err();
         assert!(matches!(err, SourceError::Malformed(ref m) if m.contains("not JSON")));

@@ -120,6 +120,14 @@ pub struct SourceArgs {
     /// (exchangerate-api.com's free data changes once a day).
     #[arg(long, env = "FXMON_STALE_AFTER_HOURS", default_value_t = 26.0, value_parser = positive_secs)]
     pub stale_after_hours: f64,
+    /// Percent a rate may move from the last accepted rate of its pair; a bigger move is
+    /// quarantined (not published) until the provider serves the new level for 3 updates.
+    #[arg(long, env = "FXMON_MAX_JUMP_PCT", default_value_t = fxmon_app::producer::DEFAULT_MAX_JUMP_PCT, value_parser = positive_secs)]
+    pub max_jump_pct: f64,
+    /// Publish one `fx-alerts` event (condition `source_stale`) per stale-feed episode:
+    /// data older than --stale-after-hours, or fetches failing that long.
+    #[arg(long, env = "FXMON_STALE_ALERT")]
+    pub stale_alert: bool,
 }
 
 /// Arguments of `run`.
