@@ -155,3 +155,17 @@ impl Drop for Database {
             .status();
     }
 }
+
+impl Process {
+    /// Its exit status, if it has exited.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
+    /// Kills it with SIGKILL, as a crash or the OOM killer would (no clean-up runs), and
+    /// reaps it.
+    pub fn crash(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
