@@ -174,7 +174,8 @@ impl RateSnapshot {
     }
 }
 
-/// Every rate between some currencies, both directions, from one snapshot.
+/// Every rate between some currencies, both directions, from one snapshot. 166
+/// currencies (27,390 ordered pairs) take tens of microseconds; see docs/BENCHMARKS.md.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CrossMatrix {
     currencies: Vec<Currency>,
@@ -197,27 +198,50 @@ impl CrossMatrix {
 impl RateSnapshot {
     /// The cross-rate matrix of `currencies`: each cell is what [`RateSnapshot::cross`]
     /// gives for that pair, bit for bit, but every leg is looked up once rather than once
-    /// per pair, so 166 currencies (27,390 ordered pairs) take tens of microseconds.
+    /// per pair.
     pub fn cross_matrix(&self, currencies: &[Currency]) -> Result<CrossMatrix, CrossError> {
-        let legs = currencies
-            .iter()
-            .map(|&c| self.per_base(c).ok_or(CrossError::Missing(c)))
-            .collect::<Result<Vec<f64>, _>>()?;
-        let mut rates = Vec::with_capacity(legs.len() * legs.len());
-        for &from in &legs {
-            rates.extend(legs.iter().map(|&to| to / from));
-        }
-        if let Some(index) = rates.iter().position(|r| !(r.is_finite() && *r > 0.0)) {
-            let n = legs.len();
-            let pair = Pair::new(currencies[index / n], currencies[index % n])
-                .expect("the diagonal is 1, so an out-of-range cell is off it");
-            let source = Rate::new(rates[index]).expect_err("the cell is out of range");
-            return Err(CrossError::OutOfRange { pair, source });
-        }
-        Ok(CrossMatrix {
+        let mut matrix = CrossMatrix {
             currencies: currencies.to_vec(),
-            rates,
-        })
+            rates: Vec::new(),
+        };
+        matrix.update(self)?;
+        Ok(matrix)
+    }
+}
+
+impl CrossMatrix {
+    /// Recomputes every cell from `snapshot`, reusing this matrix's memory: what a
+    /// consumer does on each new snapshot. On an error the cells are unspecified.
+    pub fn update(&mut self, snapshot: &RateSnapshot) -> Result<(), CrossError> {
+        let legs = self
+            .currencies
+            .iter()
+            .map(|&c| snapshot.per_base(c).ok_or(CrossError::Missing(c)))
+            .collect::<Result<Vec<f64>, _>>()?;
+        let n = legs.len();
+        self.rates.resize(n * n, 0.0);
+        // Legs are finite and positive, so a cell can only overflow to infinity or
+        // underflow to zero: the smallest and largest cell tell.
+        let (mut low, mut high) = (f64::INFINITY, 0.0f64);
+        for (row, &from) in self.rates.chunks_exact_mut(n).zip(&legs) {
+            for (cell, &to) in row.iter_mut().zip(&legs) {
+                *cell = to / from;
+                low = low.min(*cell);
+                high = high.max(*cell);
+            }
+        }
+        if low > 0.0 && high.is_finite() {
+            return Ok(());
+        }
+        let index = self
+            .rates
+            .iter()
+            .position(|r| !(r.is_finite() && *r > 0.0))
+            .expect("a cell is out of range");
+        let pair = Pair::new(self.currencies[index / n], self.currencies[index % n])
+            .expect("the diagonal is 1, so an out-of-range cell is off it");
+        let source = Rate::new(self.rates[index]).expect_err("the cell is out of range");
+        Err(CrossError::OutOfRange { pair, source })
     }
 }
 
