@@ -10,7 +10,9 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use fxmon_core::alert::{Metric, Metrics};
 use fxmon_core::snapshot::format_time;
-use fxmon_core::{AlertRule, Pair, Rate, RateSnapshot, RuleIndex, RuleState, VolatilityWindow};
+use fxmon_core::{
+    AlertRule, Pair, PairMap, Rate, RateSnapshot, RuleIndex, RuleState, VolatilityWindow,
+};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -53,7 +55,7 @@ pub struct Alerter {
     index: RuleIndex,
     /// The store's rules version the index was built from; `None` forces a reload.
     version: Option<i64>,
-    volatility: HashMap<Pair, VolatilityWindow>,
+    volatility: PairMap<VolatilityWindow>,
     last_seen: HashMap<String, DateTime<Utc>>,
 }
 
@@ -64,7 +66,7 @@ impl Alerter {
             deps,
             index: RuleIndex::new(),
             version: None,
-            volatility: HashMap::new(),
+            volatility: PairMap::default(),
             last_seen: HashMap::new(),
         }
     }

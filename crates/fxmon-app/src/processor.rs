@@ -2,11 +2,13 @@
 //! cache. The store comes first and the cache only after it succeeded, so the cache is
 //! never ahead of the store; the offset is committed last, so a crash redelivers.
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fxmon_core::{Currency, Pair, Rate, RateSnapshot, VolatilityWindow, WINDOW};
+use fxmon_core::{
+    CrossMatrix, Currency, Pair, PairMap, Rate, RateSnapshot, VolatilityWindow, WINDOW,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::consume::{consume, Handled, SnapshotHandler};
@@ -28,7 +30,10 @@ pub struct ProcessorDeps {
 pub struct Processor {
     deps: ProcessorDeps,
     tracked: Tracked,
-    windows: HashMap<Pair, VolatilityWindow>,
+    windows: PairMap<VolatilityWindow>,
+    /// The tracked pairs' currencies (`None`: all), for the cross-rate matrix.
+    currencies: Option<BTreeSet<Currency>>,
+    crosses: Crosses,
 }
 
 impl Processor {
@@ -36,8 +41,10 @@ impl Processor {
     pub fn new(deps: ProcessorDeps, tracked: Tracked) -> Self {
         Self {
             deps,
+            currencies: tracked.currencies(),
             tracked,
-            windows: HashMap::new(),
+            windows: PairMap::default(),
+            crosses: Crosses::default(),
         }
     }
 
@@ -55,7 +62,7 @@ impl Processor {
             .collect();
         let inserted = self.deps.store.insert_rates(&rows).await?;
         let quotes = self.quotes(snapshot).await?;
-        let crosses = cross_matrix(snapshot, &self.tracked);
+        let crosses = self.crosses.among(snapshot, self.currencies.as_ref());
         // The store already holds this snapshot: a cache failure only costs freshness,
         // and the API falls back to the store.
         if let Err(error) = self.deps.cache.put_quotes(&quotes).await {
@@ -132,31 +139,69 @@ pub fn window_of(points: &[RatePoint]) -> VolatilityWindow {
 
 /// Every ordered pair among the tracked currencies (all of the snapshot's for `All`).
 pub fn cross_matrix(snapshot: &RateSnapshot, tracked: &Tracked) -> Vec<(Pair, Rate)> {
-    let currencies: Vec<_> = match tracked.currencies() {
-        Some(wanted) => snapshot
-            .currencies()
-            .filter(|c| wanted.contains(c))
-            .collect(),
-        None => snapshot.currencies().collect(),
-    };
-    let Ok(matrix) = snapshot.cross_matrix(&currencies) else {
-        // Some cross overflows (absurd legs): keep the others, one pair at a time.
-        return pairs(&currencies)
-            .filter_map(|(_, _, pair)| Some((pair, snapshot.cross(pair).ok()?)))
+    Crosses::default().among(snapshot, tracked.currencies().as_ref())
+}
+
+/// The cross rates among a set of currencies, keeping the pairs and the matrix's memory
+/// from one snapshot to the next while the set does not change.
+#[derive(Default)]
+struct Crosses {
+    /// Row and column of each ordered pair in `matrix`.
+    pairs: Vec<(usize, usize, Pair)>,
+    matrix: Option<CrossMatrix>,
+}
+
+impl Crosses {
+    /// Every ordered pair among `wanted` (every currency of the snapshot for `None`).
+    fn among(
+        &mut self,
+        snapshot: &RateSnapshot,
+        wanted: Option<&BTreeSet<Currency>>,
+    ) -> Vec<(Pair, Rate)> {
+        let currencies: Vec<_> = match wanted {
+            Some(wanted) => snapshot
+                .currencies()
+                .filter(|c| wanted.contains(c))
+                .collect(),
+            None => snapshot.currencies().collect(),
+        };
+        let matrix = match self.matrix.take() {
+            Some(mut matrix) if matrix.currencies() == currencies.as_slice() => {
+                matrix.update(snapshot).map(|()| matrix)
+            }
+            _ => {
+                self.pairs = pairs(&currencies);
+                snapshot.cross_matrix(&currencies)
+            }
+        };
+        let Ok(matrix) = matrix else {
+            // Some cross overflows (absurd legs): keep the others, one pair at a time.
+            return pairs(&currencies)
+                .into_iter()
+                .filter_map(|(_, _, pair)| Some((pair, snapshot.cross(pair).ok()?)))
+                .collect();
+        };
+        let rates = self
+            .pairs
+            .iter()
+            .filter_map(|&(i, j, pair)| Some((pair, Rate::new(matrix.get(i, j)).ok()?)))
             .collect();
-    };
-    pairs(&currencies)
-        .filter_map(|(i, j, pair)| Some((pair, Rate::new(matrix.get(i, j)).ok()?)))
-        .collect()
+        self.matrix = Some(matrix);
+        rates
+    }
 }
 
 /// Every ordered pair of two different currencies, with their indexes.
-fn pairs(currencies: &[Currency]) -> impl Iterator<Item = (usize, usize, Pair)> + '_ {
-    let indexed = currencies.iter().enumerate();
-    indexed.flat_map(move |(i, &a)| {
-        let others = currencies.iter().enumerate();
-        others.filter_map(move |(j, &b)| Some((i, j, Pair::new(a, b).ok()?)))
-    })
+fn pairs(currencies: &[Currency]) -> Vec<(usize, usize, Pair)> {
+    let mut pairs = Vec::with_capacity(currencies.len() * currencies.len());
+    for (i, &a) in currencies.iter().enumerate() {
+        for (j, &b) in currencies.iter().enumerate().filter(|&(j, _)| j != i) {
+            if let Ok(pair) = Pair::new(a, b) {
+                pairs.push((i, j, pair));
+            }
+        }
+    }
+    pairs
 }
 
 #[async_trait::async_trait]

@@ -40,6 +40,11 @@ impl Currency {
         }
     }
 
+    /// The three letters, as bytes.
+    pub(crate) fn letters(self) -> [u8; 3] {
+        self.0
+    }
+
     /// The three-letter code.
     pub fn code(&self) -> &str {
         std::str::from_utf8(&self.0).expect("constructed from ASCII letters")

@@ -12,7 +12,7 @@ pub mod volatility;
 
 pub use alert::{AlertRule, Condition, RuleIndex, RuleState};
 pub use currency::{Currency, CurrencyError};
-pub use pair::{Pair, PairError};
+pub use pair::{Pair, PairError, PairMap};
 pub use rate::{Rate, RateError};
 pub use schedule::PollPolicy;
 pub use snapshot::{CrossError, CrossMatrix, RateSnapshot, SnapshotError};

@@ -1,18 +1,17 @@
 //! `MemoryRateCache`: the in-process cache of the embedded mode.
 
-use std::collections::HashMap;
 use std::sync::RwLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{CacheError, Quote, RateCache};
-use fxmon_core::{Pair, Rate};
+use fxmon_core::{Pair, PairMap, Rate};
 
 /// Latest quotes and cross rates in maps behind read-write locks.
 #[derive(Default)]
 pub struct MemoryRateCache {
-    quotes: RwLock<HashMap<Pair, Quote>>,
-    crosses: RwLock<HashMap<Pair, (Rate, DateTime<Utc>)>>,
+    quotes: RwLock<PairMap<Quote>>,
+    crosses: RwLock<PairMap<(Rate, DateTime<Utc>)>>,
 }
 
 impl MemoryRateCache {
