@@ -1,6 +1,7 @@
 //! The fxmon binary: parses the command line once and hands typed settings to a subcommand.
 
 mod backends;
+mod bench;
 mod cli;
 mod import;
 mod roles;
@@ -11,7 +12,7 @@ mod telemetry;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ImportCommand};
+use cli::{BenchCommand, Cli, Command, ImportCommand};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,6 +25,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Alerter(args) => run::alerter(args).await,
         Command::Api(args) => run::api(args).await,
         Command::Import(ImportCommand::Ecb(args)) => import::import_ecb(args).await,
+        Command::Bench(BenchCommand::Pipeline(args)) => bench::pipeline(args).await,
+        Command::Bench(BenchCommand::Load(args)) => bench::load(args).await,
         Command::Migrate(store) => {
             // Opening a store migrates it.
             backends::open_store(&store).await?;

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod backends;
+mod bench;
 
 pub use backends::{BackendArgs, BusArgs, BusKind, CacheArgs, CacheKind, StoreArgs, StoreKind};
+pub use bench::{BenchCommand, BenchLoadArgs, BenchPipelineArgs};
 
 /// Real-time foreign-exchange rate monitoring and alerting.
 #[derive(Debug, Parser)]
@@ -42,6 +44,10 @@ pub enum Command {
     Import(ImportCommand),
     /// Create or upgrade the store's schema, then exit.
     Migrate(StoreArgs),
+    /// Measure throughput and latency: the pipeline in this process, or load on a running
+    /// deployment.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 /// What `import` can read.

@@ -1,0 +1,96 @@
+//! The processor and the alerter (with its delivery worker), built as `roles.rs` builds
+//! them, but on subscriptions that count the snapshots each has finished.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use fxmon_adapters::webhook::{HttpWebhookSender, DEFAULT_TIMEOUT};
+use fxmon_app::alerter::{self, Alerter, AlerterDeps};
+use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
+use fxmon_app::ports::{RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
+use fxmon_app::processor::{self, Processor, ProcessorDeps};
+use fxmon_app::Tracked;
+
+use super::progress::Progress;
+use crate::backends::{Bus, Stores};
+use crate::services::Services;
+
+/// How long a consumer waits before retrying a snapshot whose store write failed.
+const STORE_RETRY: Duration = Duration::from_millis(200);
+
+/// How far each consumer has got.
+pub struct Consumers {
+    /// Snapshots the processor has stored.
+    pub stored: Progress,
+    /// Snapshots the alerter has evaluated.
+    pub evaluated: Progress,
+}
+
+impl Consumers {
+    /// Snapshots both have finished.
+    pub fn finished(&self) -> u64 {
+        self.stored.get().min(self.evaluated.get())
+    }
+}
+
+/// Spawns the processor, the alerter and the delivery worker.
+pub fn spawn(
+    services: &mut Services,
+    tracked: &Tracked,
+    bus: &Bus,
+    stores: &Stores,
+    cache: Arc<dyn RateCache>,
+) -> anyhow::Result<Consumers> {
+    let consumers = Consumers {
+        stored: Progress::default(),
+        evaluated: Progress::default(),
+    };
+    let processor = Processor::new(
+        ProcessorDeps {
+            store: stores.rates.clone(),
+            cache,
+            dead_letters: bus.publisher()?,
+        },
+        tracked.clone(),
+    );
+    let inbox = consumers
+        .stored
+        .watch(bus.subscribe(Topic::Rates, PROCESSOR_GROUP)?);
+    services.spawn(
+        "processor",
+        processor::serve(processor, inbox, STORE_RETRY, services.token()),
+    );
+    let publisher = bus.publisher()?;
+    let waker = DeliveryWaker::new();
+    let alerter = Alerter::new(AlerterDeps {
+        alerts: stores.alerts.clone(),
+        rates: stores.rates.clone(),
+        dead_letters: publisher.clone(),
+        on_recorded: Arc::new({
+            let waker = waker.clone();
+            move || waker.wake()
+        }),
+    });
+    let inbox = consumers
+        .evaluated
+        .watch(bus.subscribe(Topic::Rates, ALERTER_GROUP)?);
+    services.spawn(
+        "alerter",
+        alerter::serve(alerter, inbox, STORE_RETRY, services.token()),
+    );
+    let webhooks =
+        HttpWebhookSender::new(DEFAULT_TIMEOUT).context("Failed to build the webhook client.")?;
+    services.spawn(
+        "delivery",
+        delivery::serve(
+            stores.outbox.clone(),
+            publisher,
+            Arc::new(webhooks),
+            DeliveryPolicy::default(),
+            waker,
+            services.token(),
+        ),
+    );
+    Ok(consumers)
+}
