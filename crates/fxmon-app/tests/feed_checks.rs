@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
+use fxmon_adapters::memory::MemoryRateCache;
 use fxmon_app::health::{self, HealthDeps};
 use fxmon_app::ports::{
-    BusError, BusPublisher, CacheError, FetchedRates, HistoryQuery, Quote, RateCache, RatePoint,
-    RateSource, RateStore, SourceError, StoreError, StoredRate, Topic,
+    BusError, BusPublisher, FetchedRates, HistoryQuery, RatePoint, RateSource, RateStore,
+    SourceError, StoreError, StoredRate, Topic,
 };
 use fxmon_app::producer::jump::JumpBound;
 use fxmon_app::producer::{self, FeedChecks, ProducerConfig, ProducerDeps};
@@ -361,8 +362,8 @@ async fn without_the_flag_a_stale_episode_shows_in_health_but_publishes_nothing(
 
 async fn source_detail(source: SourceHealth) -> String {
     let deps = HealthDeps {
-        store: Arc::new(Answers),
-        cache: Arc::new(Answers),
+        store: Arc::new(EmptyStore),
+        cache: Arc::new(MemoryRateCache::new()),
         bus: Arc::new(Bus::default()),
         source: Some(source),
         stale_after: 26 * HOUR,
@@ -372,57 +373,34 @@ async fn source_detail(source: SourceHealth) -> String {
     component.unwrap().detail.clone()
 }
 
-/// A store and a cache that only answer pings.
-struct Answers;
+/// A store holding nothing: it answers every read as an empty store does.
+struct EmptyStore;
 
 #[async_trait]
-impl RateStore for Answers {
-    async fn insert_rates(&self, _: &[StoredRate]) -> Result<u64, StoreError> {
-        unimplemented!()
+impl RateStore for EmptyStore {
+    async fn insert_rates(&self, rows: &[StoredRate]) -> Result<u64, StoreError> {
+        Ok(rows.len() as u64)
     }
     async fn history(&self, _: &HistoryQuery) -> Result<Vec<RatePoint>, StoreError> {
-        unimplemented!()
+        Ok(Vec::new())
     }
     async fn snapshot_at(
         &self,
         _: Option<DateTime<Utc>>,
     ) -> Result<Option<RateSnapshot>, StoreError> {
-        unimplemented!()
+        Ok(None)
     }
     async fn currencies_between(
         &self,
         _: Option<DateTime<Utc>>,
         _: Option<DateTime<Utc>>,
     ) -> Result<BTreeSet<Currency>, StoreError> {
-        unimplemented!()
+        Ok(BTreeSet::new())
     }
     async fn count_rates(&self) -> Result<u64, StoreError> {
-        unimplemented!()
+        Ok(0)
     }
     async fn ping(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl RateCache for Answers {
-    async fn put_quotes(&self, _: &[Quote]) -> Result<(), CacheError> {
-        unimplemented!()
-    }
-    async fn quote(&self, _: Pair) -> Result<Option<Quote>, CacheError> {
-        unimplemented!()
-    }
-    async fn put_cross_rates(
-        &self,
-        _: DateTime<Utc>,
-        _: &[(Pair, Rate)],
-    ) -> Result<(), CacheError> {
-        unimplemented!()
-    }
-    async fn cross_rate(&self, _: Pair) -> Result<Option<(Rate, DateTime<Utc>)>, CacheError> {
-        unimplemented!()
-    }
-    async fn ping(&self) -> Result<(), CacheError> {
         Ok(())
     }
 }
