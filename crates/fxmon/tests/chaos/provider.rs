@@ -8,16 +8,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::plan::fnv;
 use crate::snapshots::QUOTES;
+use crate::support::{serve_v4, v4_fixture};
 use crate::tally::Item;
 
-const FIXTURE: &str =
-    include_str!("../../../fxmon-adapters/tests/fixtures/exchangerate_api_v4_latest_usd.json");
 /// How often the data changes while the clock runs.
 const TICK: Duration = Duration::from_millis(150);
 
@@ -58,7 +55,7 @@ impl Provider {
     pub async fn start() -> Self {
         let start = chrono::Utc::now().timestamp() - 3_600;
         let state = Arc::new(Mutex::new(State {
-            fixture: serde_json::from_str(FIXTURE).unwrap(),
+            fixture: v4_fixture(),
             start,
             version: 0,
             running: false,
@@ -66,20 +63,14 @@ impl Provider {
             served: BTreeSet::new(),
         }));
         let shared = state.clone();
-        let app = Router::new().route(
-            "/v4/latest/USD",
-            get(move || {
-                let mut state = shared.lock().unwrap();
-                state.requests += 1;
-                let version = state.version;
-                state.served.insert(version);
-                let body = state.body();
-                async move { Json(body) }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let address = serve_v4(move || {
+            let mut state = shared.lock().unwrap();
+            state.requests += 1;
+            let version = state.version;
+            state.served.insert(version);
+            state.body()
+        })
+        .await;
         let clock = state.clone();
         tokio::spawn(async move {
             loop {

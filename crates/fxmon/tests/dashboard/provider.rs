@@ -4,12 +4,9 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::Value;
 
-const FIXTURE: &str =
-    include_str!("../../../fxmon-adapters/tests/fixtures/exchangerate_api_v4_latest_usd.json");
+use crate::support::{serve_v4, v4_fixture};
 
 pub struct FakeProvider {
     pub address: SocketAddr,
@@ -20,20 +17,11 @@ impl FakeProvider {
     /// Serves the fixture with its as-of time moved to two minutes ago, so that the next
     /// updates, a second apart, are still in the past.
     pub async fn start() -> Self {
-        let mut body: Value = serde_json::from_str(FIXTURE).unwrap();
+        let mut body = v4_fixture();
         body["time_last_updated"] = (now() - 120).into();
         let body = Arc::new(Mutex::new(body));
         let shared = body.clone();
-        let app = Router::new().route(
-            "/v4/latest/USD",
-            get(move || {
-                let body = shared.lock().unwrap().clone();
-                async move { Json(body) }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let address = serve_v4(move || shared.lock().unwrap().clone()).await;
         Self { address, body }
     }
 

@@ -6,12 +6,9 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::Value;
 
-const FIXTURE: &str =
-    include_str!("../../../fxmon-adapters/tests/fixtures/exchangerate_api_v4_latest_usd.json");
+use crate::support::{serve_v4, v4_fixture};
 
 /// The versions served so far and whether the data is frozen.
 #[derive(Default)]
@@ -33,20 +30,11 @@ impl FakeProvider {
     /// Starts serving. The as-of times start a day ago, so thousands of versions a second
     /// apart are still in the past and none is stale.
     pub async fn start() -> Self {
-        let fixture: Value = serde_json::from_str(FIXTURE).unwrap();
+        let fixture = Arc::new(v4_fixture());
         let origin = chrono::Utc::now().timestamp() - 86_400;
         let served = Arc::new(Mutex::new(Served::default()));
         let shared = served.clone();
-        let app = Router::new().route(
-            "/v4/latest/USD",
-            get(move || {
-                let body = serve(&shared, &fixture, origin);
-                async move { Json(body) }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let address = serve_v4(move || serve(&shared, &fixture, origin)).await;
         Self {
             address,
             origin,

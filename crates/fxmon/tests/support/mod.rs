@@ -169,3 +169,30 @@ impl Process {
         self.child.wait().unwrap();
     }
 }
+
+/// exchangerate-api.com's keyless v4 answer, as captured in the adapters' fixtures: what
+/// the tests' local stand-ins for the provider serve, with their own rates and times.
+pub fn v4_fixture() -> serde_json::Value {
+    let fixture =
+        include_str!("../../../fxmon-adapters/tests/fixtures/exchangerate_api_v4_latest_usd.json");
+    serde_json::from_str(fixture).unwrap()
+}
+
+/// Serves `body()` at the provider's `/v4/latest/USD` on a free loopback port; returns the
+/// address (pass `http://ADDRESS` as `--source-url`).
+pub async fn serve_v4<F>(body: F) -> SocketAddr
+where
+    F: Fn() -> serde_json::Value + Clone + Send + Sync + 'static,
+{
+    let app = axum::Router::new().route(
+        "/v4/latest/USD",
+        axum::routing::get(move || {
+            let body = body();
+            async move { axum::Json(body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    address
+}
