@@ -137,11 +137,6 @@ pub fn window_of(points: &[RatePoint]) -> VolatilityWindow {
     window
 }
 
-/// Every ordered pair among the tracked currencies (all of the snapshot's for `All`).
-pub fn cross_matrix(snapshot: &RateSnapshot, tracked: &Tracked) -> Vec<(Pair, Rate)> {
-    Crosses::default().among(snapshot, tracked.currencies().as_ref())
-}
-
 /// The cross rates among a set of currencies, keeping the pairs and the matrix's memory
 /// from one snapshot to the next while the set does not change.
 #[derive(Default)]

@@ -193,23 +193,7 @@ impl CrossMatrix {
     pub fn get(&self, from: usize, to: usize) -> f64 {
         self.rates[from * self.currencies.len() + to]
     }
-}
 
-impl RateSnapshot {
-    /// The cross-rate matrix of `currencies`: each cell is what [`RateSnapshot::cross`]
-    /// gives for that pair, bit for bit, but every leg is looked up once rather than once
-    /// per pair.
-    pub fn cross_matrix(&self, currencies: &[Currency]) -> Result<CrossMatrix, CrossError> {
-        let mut matrix = CrossMatrix {
-            currencies: currencies.to_vec(),
-            rates: Vec::new(),
-        };
-        matrix.update(self)?;
-        Ok(matrix)
-    }
-}
-
-impl CrossMatrix {
     /// Recomputes every cell from `snapshot`, reusing this matrix's memory: what a
     /// consumer does on each new snapshot. On an error the cells are unspecified.
     pub fn update(&mut self, snapshot: &RateSnapshot) -> Result<(), CrossError> {
@@ -242,6 +226,20 @@ impl CrossMatrix {
             .expect("the diagonal is 1, so an out-of-range cell is off it");
         let source = Rate::new(self.rates[index]).expect_err("the cell is out of range");
         Err(CrossError::OutOfRange { pair, source })
+    }
+}
+
+impl RateSnapshot {
+    /// The cross-rate matrix of `currencies`: each cell is what [`RateSnapshot::cross`]
+    /// gives for that pair, bit for bit, but every leg is looked up once rather than once
+    /// per pair.
+    pub fn cross_matrix(&self, currencies: &[Currency]) -> Result<CrossMatrix, CrossError> {
+        let mut matrix = CrossMatrix {
+            currencies: currencies.to_vec(),
+            rates: Vec::new(),
+        };
+        matrix.update(self)?;
+        Ok(matrix)
     }
 }
 

@@ -9,7 +9,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use fxmon_app::Tracked;
 use fxmon_core::snapshot::format_time;
-use fxmon_core::{CrossError, Currency, Pair, RateSnapshot};
+use fxmon_core::{CrossError, Currency, RateSnapshot};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -161,27 +161,25 @@ fn defaults(tracked: &Tracked, snapshot: &RateSnapshot) -> Result<Vec<Currency>,
     Ok(present)
 }
 
-/// `rates[A][B]` for every A ≠ B of `currencies`.
+/// `rates[A][B]` for every A ≠ B of `currencies`; every leg was checked, so only an
+/// overflow can fail here.
 fn matrix(
     snapshot: &RateSnapshot,
     currencies: &[Currency],
 ) -> Result<BTreeMap<String, BTreeMap<String, f64>>, ApiError> {
-    let mut rates = BTreeMap::new();
-    for &from in currencies {
-        let mut row = BTreeMap::new();
-        for &to in currencies.iter().filter(|c| **c != from) {
-            let pair = Pair::new(from, to).expect("different currencies");
-            row.insert(to.to_string(), cross(snapshot, pair)?);
-        }
-        rates.insert(from.to_string(), row);
-    }
-    Ok(rates)
-}
-
-/// One cross rate; every leg was checked, so only an overflow can fail here.
-fn cross(snapshot: &RateSnapshot, pair: Pair) -> Result<f64, ApiError> {
-    snapshot.cross(pair).map(|r| r.get()).map_err(|e| match e {
+    let matrix = snapshot.cross_matrix(currencies).map_err(|e| match e {
         CrossError::Missing(c) => ApiError::invalid(PARAM, format!("{c} has no rate")),
         CrossError::OutOfRange { .. } => ApiError::invalid(PARAM, e),
-    })
+    })?;
+    let row = |i: usize| {
+        let others = currencies.iter().enumerate().filter(|&(j, _)| j != i);
+        others
+            .map(|(j, to)| (to.to_string(), matrix.get(i, j)))
+            .collect()
+    };
+    Ok(currencies
+        .iter()
+        .enumerate()
+        .map(|(i, from)| (from.to_string(), row(i)))
+        .collect())
 }
