@@ -76,6 +76,64 @@ impl Alerter {
         &mut self,
         snapshot: &RateSnapshot,
     ) -> Result<Vec<AlertTrigger>, StoreError> {
+        self.reload_rules().await?;
+        let observed = self.observe(snapshot).await?;
+        if observed.is_some() {
+            self.mark(snapshot).await?;
+        }
+        let recorded = observed.map(|o| o.recorded).unwrap_or_default();
+        if !recorded.is_empty() {
+            (self.deps.on_recorded)();
+        }
+        Ok(recorded)
+    }
+
+    /// Evaluates snapshots in bus order with the rules as they are now; returns how many
+    /// triggers were recorded. The watermark is saved after each snapshot that changed a
+    /// rule and after the last one of each source: a crash in between replays snapshots
+    /// that changed nothing, from the same rule states, so they change nothing again.
+    pub async fn evaluate_batch(
+        &mut self,
+        snapshots: &[RateSnapshot],
+    ) -> Result<usize, StoreError> {
+        self.reload_rules().await?;
+        let mut recorded = 0;
+        let mut unmarked: Vec<&RateSnapshot> = Vec::new();
+        for snapshot in snapshots {
+            let Some(observed) = self.observe(snapshot).await? else {
+                continue;
+            };
+            recorded += observed.recorded.len();
+            unmarked.retain(|s| s.source != snapshot.source);
+            if observed.changed {
+                self.mark(snapshot).await?;
+            } else {
+                unmarked.push(snapshot);
+            }
+        }
+        for snapshot in unmarked {
+            self.mark(snapshot).await?;
+        }
+        if recorded > 0 {
+            (self.deps.on_recorded)();
+        }
+        Ok(recorded)
+    }
+
+    /// Saves `snapshot` as the newest its source has had evaluated.
+    async fn mark(&mut self, snapshot: &RateSnapshot) -> Result<(), StoreError> {
+        self.deps
+            .alerts
+            .set_watermark(&snapshot.source, snapshot.timestamp)
+            .await
+    }
+
+    /// Evaluates one snapshot against the loaded rules, saving every rule change; `None`
+    /// for a snapshot not newer than its source's last (not a new observation).
+    async fn observe(
+        &mut self,
+        snapshot: &RateSnapshot,
+    ) -> Result<Option<Observation>, StoreError> {
         // A replayed, redelivered or out-of-order snapshot is not a new observation: it
         // must not move any rule's state back. The watermark survives restarts.
         if !self.last_seen.contains_key(&snapshot.source) {
@@ -88,12 +146,12 @@ impl Alerter {
             .get(&snapshot.source)
             .is_some_and(|seen| snapshot.timestamp <= *seen)
         {
-            return Ok(Vec::new());
+            return Ok(None);
         }
-        self.reload_rules().await?;
         let at = snapshot.timestamp;
         let pairs = self.index.pairs();
         let mut recorded = Vec::new();
+        let mut changed = false;
         for pair in pairs {
             let Ok(rate) = snapshot.cross(pair) else {
                 continue;
@@ -111,8 +169,10 @@ impl Alerter {
                 .collect();
             if !quiet.is_empty() {
                 self.deps.alerts.save_states(&quiet).await?;
+                changed = true;
             }
             for fired in &evaluation.fired {
+                changed = true;
                 let rule = &fired.rule;
                 let write = trigger_write(
                     rule,
@@ -140,15 +200,12 @@ impl Alerter {
                 .collect();
             if !expired.is_empty() {
                 self.deps.alerts.retire_alerts(&expired).await?;
+                changed = true;
             }
         }
-        if !recorded.is_empty() {
-            (self.deps.on_recorded)();
-        }
-        self.deps.alerts.set_watermark(&snapshot.source, at).await?;
         tracing::debug!(source = snapshot.source, as_of = %at, fired = recorded.len(), "Evaluated a snapshot.");
         self.last_seen.insert(snapshot.source.clone(), at);
-        Ok(recorded)
+        Ok(Some(Observation { recorded, changed }))
     }
 
     /// Rebuilds the index from the store when the rules changed (created, edited, paused,
@@ -202,6 +259,14 @@ impl Alerter {
             changes,
         })
     }
+}
+
+/// What evaluating one snapshot did.
+struct Observation {
+    /// Triggers newly recorded.
+    recorded: Vec<AlertTrigger>,
+    /// Whether any rule's stored state changed (fired, re-armed, cooled down, retired).
+    changed: bool,
 }
 
 /// One pair's metric values at one observation.
@@ -269,6 +334,11 @@ fn trigger_write(
 impl SnapshotHandler for Alerter {
     async fn handle(&mut self, snapshot: &RateSnapshot) -> Result<Handled, StoreError> {
         self.evaluate(snapshot).await?;
+        Ok(Handled)
+    }
+
+    async fn handle_batch(&mut self, snapshots: &[RateSnapshot]) -> Result<Handled, StoreError> {
+        self.evaluate_batch(snapshots).await?;
         Ok(Handled)
     }
 }

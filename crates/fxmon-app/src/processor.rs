@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use fxmon_core::{
     CrossMatrix, Currency, Pair, PairMap, Rate, RateSnapshot, VolatilityWindow, WINDOW,
 };
@@ -50,31 +52,45 @@ impl Processor {
 
     /// Stores the snapshot, then updates windows and cache. Returns the rows newly stored.
     pub async fn process(&mut self, snapshot: &RateSnapshot) -> Result<u64, StoreError> {
-        let rows: Vec<StoredRate> = snapshot
-            .rates
+        self.process_batch(std::slice::from_ref(snapshot)).await
+    }
+
+    /// Stores every snapshot's rows in one transaction, then updates windows and cache as
+    /// if each had been processed in turn. Returns the rows newly stored.
+    pub async fn process_batch(&mut self, snapshots: &[RateSnapshot]) -> Result<u64, StoreError> {
+        let rows: Vec<StoredRate> = snapshots
             .iter()
-            .map(|(pair, rate)| StoredRate {
-                pair: *pair,
-                rate: *rate,
-                timestamp: snapshot.timestamp,
-                source: snapshot.source.clone(),
+            .flat_map(|snapshot| {
+                snapshot.rates.iter().map(|(pair, rate)| StoredRate {
+                    pair: *pair,
+                    rate: *rate,
+                    timestamp: snapshot.timestamp,
+                    source: snapshot.source.clone(),
+                })
             })
             .collect();
         let inserted = self.deps.store.insert_rates(&rows).await?;
-        let quotes = self.quotes(snapshot).await?;
-        let crosses = self.crosses.among(snapshot, self.currencies.as_ref());
-        // The store already holds this snapshot: a cache failure only costs freshness,
+        // Per pair, the last write wins, as it would one snapshot at a time.
+        let mut quotes = PairMap::default();
+        let mut crosses = PairMap::default();
+        for snapshot in snapshots {
+            for quote in self.quotes(snapshot).await? {
+                quotes.insert(quote.pair, quote);
+            }
+            for (pair, rate) in self.crosses.among(snapshot, self.currencies.as_ref()) {
+                crosses.insert(pair, (rate, snapshot.timestamp));
+            }
+        }
+        // The store already holds these snapshots: a cache failure only costs freshness,
         // and the API falls back to the store.
+        let quotes: Vec<Quote> = quotes.into_values().collect();
         if let Err(error) = self.deps.cache.put_quotes(&quotes).await {
             tracing::warn!("Updating cached quotes failed: {error}");
         }
-        if let Err(error) = self
-            .deps
-            .cache
-            .put_cross_rates(snapshot.timestamp, &crosses)
-            .await
-        {
-            tracing::warn!("Updating cached cross rates failed: {error}");
+        for (as_of, crosses) in by_time(crosses) {
+            if let Err(error) = self.deps.cache.put_cross_rates(as_of, &crosses).await {
+                tracing::warn!("Updating cached cross rates failed: {error}");
+            }
         }
         Ok(inserted)
     }
@@ -186,6 +202,21 @@ impl Crosses {
     }
 }
 
+/// Cross rates of one as-of time.
+type CrossGroup = (DateTime<Utc>, Vec<(Pair, Rate)>);
+
+/// Cross rates grouped by as-of time (usually one group: the batch's last snapshot).
+fn by_time(crosses: PairMap<(Rate, DateTime<Utc>)>) -> Vec<CrossGroup> {
+    let mut groups: Vec<CrossGroup> = Vec::new();
+    for (pair, (rate, as_of)) in crosses {
+        match groups.iter_mut().find(|(at, _)| *at == as_of) {
+            Some((_, group)) => group.push((pair, rate)),
+            None => groups.push((as_of, vec![(pair, rate)])),
+        }
+    }
+    groups
+}
+
 /// Every ordered pair of two different currencies, with their indexes.
 fn pairs(currencies: &[Currency]) -> Vec<(usize, usize, Pair)> {
     let mut pairs = Vec::with_capacity(currencies.len() * currencies.len());
@@ -204,6 +235,12 @@ impl SnapshotHandler for Processor {
     async fn handle(&mut self, snapshot: &RateSnapshot) -> Result<Handled, StoreError> {
         let inserted = self.process(snapshot).await?;
         tracing::debug!(as_of = %snapshot.timestamp, inserted, "Stored a snapshot.");
+        Ok(Handled)
+    }
+
+    async fn handle_batch(&mut self, snapshots: &[RateSnapshot]) -> Result<Handled, StoreError> {
+        let inserted = self.process_batch(snapshots).await?;
+        tracing::debug!(snapshots = snapshots.len(), inserted, "Stored snapshots.");
         Ok(Handled)
     }
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::FutureExt;
 use fxmon_app::ports::{BusError, BusSubscriber, Delivery, Topic};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
@@ -111,6 +112,20 @@ impl BusSubscriber for KafkaSubscriber {
                     tracing::warn!(topic = self.topic, %error, "Kafka consumer error; retrying.")
                 }
             }
+        }
+    }
+
+    /// A message librdkafka has already fetched. `recv` polls its queue without blocking
+    /// and registers for a wake-up only when it is empty, so dropping the unfinished
+    /// future loses nothing.
+    async fn try_next(&mut self) -> Result<Option<Delivery>, BusError> {
+        match self.consumer.recv().now_or_never() {
+            Some(Ok(message)) => Ok(Some(to_delivery(&message))),
+            Some(Err(error)) if is_fatal(&error) => {
+                Err(bus_error(&format!("consuming {}", self.topic), &error))
+            }
+            // A recoverable error: `next` logs and waits it out.
+            Some(Err(_)) | None => Ok(None),
         }
     }
 

@@ -93,6 +93,14 @@ impl BusSubscriber for MemorySubscriber {
         Ok(self.receiver.lock().await.recv().await)
     }
 
+    /// Another member of the group holding the queue counts as nothing waiting.
+    async fn try_next(&mut self) -> Result<Option<Delivery>, BusError> {
+        let Ok(mut receiver) = self.receiver.try_lock() else {
+            return Ok(None);
+        };
+        Ok(receiver.try_recv().ok())
+    }
+
     /// In-process queues hold nothing durable: a delivered message is already gone.
     async fn commit(&mut self, _delivery: &Delivery) -> Result<(), BusError> {
         Ok(())

@@ -7,7 +7,8 @@ use sqlx::Row;
 use super::error::store_error;
 use super::time;
 
-/// Points for A/B (?1 = A, ?2 = B) between ?3 and ?4 inclusive, from three kinds of rows:
+/// Points for A/B (?1 = A, ?2 = B, ?7 = "A/B", ?8 = "B/A") between ?3 and ?4 inclusive,
+/// from three kinds of rows:
 /// A/B itself; B/A inverted; and X/A with X/B of the same time and source, for any X
 /// (1 A = rate(X/B) / rate(X/A) B). Where several kinds answer the same (time, source),
 /// the most direct wins: SQLite takes the bare columns from the row holding `MIN(kind)`.
@@ -16,18 +17,19 @@ use super::time;
 /// cross or an inverse from the store equals, bit for bit, the one the core computes
 /// from a snapshot (SQLite's own division can differ in the last place).
 ///
-/// The second leg is looked up by `pair`, so all three columns of the unique key are
-/// equalities. Joined on (base, quote) instead, SQLite carries the BETWEEN over to `b` and
+/// Rows are looked up by `pair`, so that the unique (pair, timestamp, source) index serves
+/// the direct and inverse rows, and the second leg of a cross with all three columns as
+/// equalities; no (base, quote) index is needed, which makes every insert cheaper. Joined on (base, quote) instead, SQLite carries the BETWEEN over to `b` and
 /// scans a range per row: 6 s instead of 30 ms for a cross over the whole ECB history.
 const HISTORY_SQL: &str = "
 SELECT timestamp, num, den, source, MIN(kind) AS kind FROM (
     SELECT timestamp, rate AS num, 1.0 AS den, source, 0 AS kind
       FROM fx_rates
-     WHERE base = ?1 AND quote = ?2 AND timestamp BETWEEN ?3 AND ?4
+     WHERE pair = ?7 AND timestamp BETWEEN ?3 AND ?4
     UNION ALL
     SELECT timestamp, 1.0, rate, source, 1
       FROM fx_rates
-     WHERE base = ?2 AND quote = ?1 AND timestamp BETWEEN ?3 AND ?4
+     WHERE pair = ?8 AND timestamp BETWEEN ?3 AND ?4
     UNION ALL
     SELECT a.timestamp, b.rate, a.rate, a.source, 2
       FROM fx_rates AS a
@@ -58,6 +60,8 @@ pub(super) async fn history(
         .bind(time::upper_bound(query.to))
         .bind(i64::from(query.limit))
         .bind(i64::from(query.offset))
+        .bind(query.pair.to_string())
+        .bind(query.pair.inverse().to_string())
         .fetch_all(pool)
         .await
         .map_err(store_error)?;

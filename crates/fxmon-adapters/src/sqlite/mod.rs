@@ -1,7 +1,10 @@
 //! `SqliteStore`: rates and alerts in one SQLite file, fxmon's all-in-one backend.
 //!
-//! SQLite allows one writer at a time. The pool is small, WAL lets readers run beside the
-//! writer, and the busy timeout makes a second writer wait rather than fail.
+//! SQLite allows one writer at a time. Every write of this process goes through `writer`,
+//! a pool of one connection, so writers queue in-process without delay instead of
+//! meeting SQLite's busy handler, which sleeps in steps of milliseconds. Reads use `pool`,
+//! which WAL lets run beside the writer. The busy timeout still makes a writer of another
+//! process (an import beside `fxmon run`) wait rather than fail.
 
 mod alerts;
 mod error;
@@ -24,7 +27,7 @@ use error::store_error;
 /// The schema, compiled into the binary.
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// Connections in the pool: enough for readers beside the one writer.
+/// Connections for reads.
 const POOL_SIZE: u32 = 4;
 /// How long a writer waits for another to finish before giving up as `Unavailable`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -34,7 +37,10 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The SQLite adapter behind `RateStore` and `AlertStore`.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Reads.
     pool: SqlitePool,
+    /// Writes: one connection.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -53,14 +59,22 @@ impl SqliteStore {
             .foreign_keys(true)
             // 32 MiB per connection instead of SQLite's 2 MiB: a bulk import touches every
             // index, and with the default cache the ECB history imports ~40% slower.
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", "-32768")
+            // A multi-row insert's statement journal stays in memory, not in a temp file.
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await
+            .map_err(store_error)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(store_error)?;
-        let store = Self { pool };
+        let store = Self { pool, writer };
         store.migrate().await?;
         Ok(store)
     }
@@ -68,7 +82,7 @@ impl SqliteStore {
     /// Applies the migrations not yet applied. `open` already does; this is for tools.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         MIGRATOR
-            .run(&self.pool)
+            .run(&self.writer)
             .await
             .map_err(|e| store_error(e.into()))
     }
@@ -76,5 +90,6 @@ impl SqliteStore {
     /// Closes every connection, checkpointing the WAL; later calls fail as `Unavailable`.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 }

@@ -20,7 +20,7 @@ impl RateStore for SqliteStore {
         }
         let created_at = time::encode(Utc::now())?;
         // Dropped without commit on any error, so a failed batch leaves nothing behind.
-        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
         let mut inserted = 0;
         for chunk in rows.chunks(CHUNK_ROWS) {
             let mut insert = insert_statement(chunk, &created_at)?;

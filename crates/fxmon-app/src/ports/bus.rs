@@ -62,6 +62,11 @@ pub trait BusPublisher: Send + Sync {
 pub trait BusSubscriber: Send {
     /// The next message; `None` once the bus is closed for good.
     async fn next(&mut self) -> Result<Option<Delivery>, BusError>;
+    /// A message that is already waiting, without waiting for one: lets a consumer take
+    /// what has queued up as one batch. `None` when nothing is waiting right now.
+    async fn try_next(&mut self) -> Result<Option<Delivery>, BusError> {
+        Ok(None)
+    }
     /// Marks `delivery` (and everything before it in its partition) as done. Called only
     /// after its effects are durable, so a crash redelivers rather than loses.
     async fn commit(&mut self, delivery: &Delivery) -> Result<(), BusError>;

@@ -1,6 +1,7 @@
 //! Counts the snapshots a consumer has finished, by wrapping its bus subscription: the
-//! consumer loop commits a message only after its effects are durable, so the count of
-//! commits is the count of snapshots stored (processor) or evaluated (alerter).
+//! consumer loop commits a message only after its effects are durable, and a commit
+//! covers every earlier message of its partition, so the messages a commit covers are the
+//! snapshots stored (processor) or evaluated (alerter).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,6 +25,7 @@ impl Progress {
         Box::new(Counted {
             inner,
             done: self.clone(),
+            received: Vec::new(),
         })
     }
 }
@@ -31,6 +33,25 @@ impl Progress {
 struct Counted {
     inner: Box<dyn BusSubscriber>,
     done: Progress,
+    /// Partition and offset of each message received and not yet covered by a commit.
+    received: Vec<(i32, i64)>,
+}
+
+impl Counted {
+    fn receive(&mut self, next: &Result<Option<Delivery>, BusError>) {
+        if let Ok(Some(delivery)) = next {
+            self.received.push((delivery.partition, delivery.offset));
+        }
+    }
+
+    /// Counts the received messages `delivery`'s commit covers.
+    fn covered(&mut self, delivery: &Delivery) {
+        let before = self.received.len();
+        self.received
+            .retain(|&(p, o)| p != delivery.partition || o > delivery.offset);
+        let covered = (before - self.received.len()) as u64;
+        self.done.0.fetch_add(covered, Ordering::Relaxed);
+    }
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -44,7 +65,25 @@ impl BusSubscriber for Counted {
         'life0: 'async_trait,
         Self: 'async_trait,
     {
-        self.inner.next()
+        Box::pin(async move {
+            let next = self.inner.next().await;
+            self.receive(&next);
+            next
+        })
+    }
+
+    fn try_next<'life0, 'async_trait>(
+        &'life0 mut self,
+    ) -> BoxFuture<'async_trait, Result<Option<Delivery>, BusError>>
+    where
+        'life0: 'async_trait,
+        Self: 'async_trait,
+    {
+        Box::pin(async move {
+            let next = self.inner.try_next().await;
+            self.receive(&next);
+            next
+        })
     }
 
     fn commit<'life0, 'life1, 'async_trait>(
@@ -58,8 +97,8 @@ impl BusSubscriber for Counted {
     {
         Box::pin(async move {
             let committed = self.inner.commit(delivery).await;
-            // Counted even when the commit failed: the snapshot's effects are durable.
-            self.done.0.fetch_add(1, Ordering::Relaxed);
+            // Counted even when the commit failed: the snapshots' effects are durable.
+            self.covered(delivery);
             committed
         })
     }

@@ -24,7 +24,7 @@ use super::SqliteStore;
 #[async_trait]
 impl AlertStore for SqliteStore {
     async fn create_alert(&self, alert: &NewAlert) -> Result<AlertRecord, StoreError> {
-        rules::create(&self.pool, alert).await
+        rules::create(&self.writer, alert).await
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
@@ -40,11 +40,11 @@ impl AlertStore for SqliteStore {
         id: i64,
         patch: &AlertPatch,
     ) -> Result<Option<AlertRecord>, StoreError> {
-        rules::update(&self.pool, id, patch).await
+        rules::update(&self.writer, id, patch).await
     }
 
     async fn delete_alert(&self, id: i64) -> Result<bool, StoreError> {
-        rules::delete(&self.pool, id).await
+        rules::delete(&self.writer, id).await
     }
 
     async fn active_alerts(&self) -> Result<Vec<(AlertRule, RuleState)>, StoreError> {
@@ -79,22 +79,22 @@ impl AlertStore for SqliteStore {
         )
         .bind(source)
         .bind(crate::sqlite::time::encode(as_of)?)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(crate::sqlite::error::store_error)?;
         Ok(())
     }
 
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {
-        states::save(&self.pool, states).await
+        states::save(&self.writer, states).await
     }
 
     async fn retire_alerts(&self, ids: &[i64]) -> Result<(), StoreError> {
-        states::retire(&self.pool, ids).await
+        states::retire(&self.writer, ids).await
     }
 
     async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError> {
-        triggers::record(&self.pool, write).await
+        triggers::record(&self.writer, write).await
     }
 
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError> {

@@ -178,7 +178,7 @@ impl DeliveryOutbox for SqliteStore {
         .bind(attempts)
         .bind(time::encode(at)?)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -199,7 +199,7 @@ impl DeliveryOutbox for SqliteStore {
         .bind(time::encode(next_attempt_at)?)
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(store_error)?;
         Ok(())
@@ -213,7 +213,7 @@ impl DeliveryOutbox for SqliteStore {
         .bind(attempts)
         .bind(error)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(store_error)?;
         Ok(())
