@@ -1,10 +1,15 @@
 //! `HttpWebhookSender`: alert events POSTed as JSON, signed with HMAC-SHA256 of the raw body
-//! under the alert's secret (see docs/WEBHOOKS.md).
+//! under the alert's secret (see docs/WEBHOOKS.md). Unless private targets are allowed, a
+//! URL on a non-public address is refused before anything is sent (see `guard`).
 
+mod guard;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use fxmon_app::net_guard::{self, TargetPolicy};
 use fxmon_app::ports::{WebhookError, WebhookSender};
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
@@ -47,27 +52,42 @@ pub enum WebhookClientError {
 pub struct HttpWebhookSender {
     client: reqwest::Client,
     timeout: Duration,
+    targets: TargetPolicy,
 }
 
 impl HttpWebhookSender {
-    /// A sender whose requests fail (transiently) after `timeout`.
-    pub fn new(timeout: Duration) -> Result<Self, WebhookClientError> {
+    /// A sender whose requests fail (transiently) after `timeout`, to the `targets` allowed.
+    pub fn new(timeout: Duration, targets: TargetPolicy) -> Result<Self, WebhookClientError> {
         if timeout.is_zero() {
             return Err(WebhookClientError::ZeroTimeout);
         }
         // Redirects are not followed: reqwest would turn the POST into a bodiless GET, and a
-        // moved endpoint is the alert owner's to fix.
-        let client = reqwest::Client::builder()
+        // moved endpoint is the alert owner's to fix (and a redirect could point anywhere).
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(USER_AGENT)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        if targets == TargetPolicy::PublicOnly {
+            // No proxy: through one, the proxy would resolve the target, unchecked.
+            builder = builder
+                .dns_resolver(Arc::new(guard::PublicOnlyResolver))
+                .no_proxy();
+        }
+        let client = builder
             .build()
             .map_err(|e| WebhookClientError::Client(cause_chain(&e.without_url())))?;
-        Ok(Self { client, timeout })
+        Ok(Self {
+            client,
+            timeout,
+            targets,
+        })
     }
 
     /// A failure below HTTP. Without the URL: a webhook URL may carry a token.
     fn transport_error(&self, err: reqwest::Error) -> WebhookError {
+        if let Some(refusal) = guard::refusal(&err) {
+            return guard::refused(refusal);
+        }
         if err.is_timeout() {
             let limit = self.timeout.as_secs_f64();
             return WebhookError::transient(format!("no answer within {limit}s"));
@@ -93,6 +113,13 @@ impl WebhookSender for HttpWebhookSender {
         event_id: &str,
         body: &str,
     ) -> Result<(), WebhookError> {
+        let url = reqwest::Url::parse(url)
+            .map_err(|_| WebhookError::permanent("the webhook URL is not a valid http(s) URL"))?;
+        if self.targets == TargetPolicy::PublicOnly {
+            // An IP literal is connected to without resolving: the resolver never sees it.
+            let host = url.host_str().unwrap_or_default();
+            net_guard::check_literal(host).map_err(|e| guard::refused(&e))?;
+        }
         let response = self
             .client
             .post(url)

@@ -21,9 +21,18 @@ pub enum ApiError {
     /// 404: a currency code fxmon does not know.
     #[error("{param}: currency {code:?} is not known; GET /currencies lists the known codes")]
     UnknownCurrency { param: String, code: String },
+    /// 401: no API key where one is needed, or one that is unknown or revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the key is valid but the resource is not its own.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: nothing under this name.
     #[error("{0}")]
     NotFound(String),
+    /// 413: the body is over the size limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// 503: a dependency is down.
     #[error("a dependency is unavailable: {0}")]
     Unavailable(String),
@@ -80,7 +89,10 @@ impl ApiError {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::UnknownCurrency { .. } | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -103,7 +115,18 @@ impl IntoResponse for ApiError {
             ApiError::Invalid { param, .. } | ApiError::UnknownCurrency { param, .. } => {
                 (self.to_string(), Some(param.clone()))
             }
-            ApiError::Malformed(_) | ApiError::NotFound(_) => (self.to_string(), None),
+            ApiError::Malformed(_)
+            | ApiError::NotFound(_)
+            | ApiError::Forbidden(_)
+            | ApiError::TooLarge(_) => (self.to_string(), None),
+            ApiError::Unauthorized(_) => {
+                let mut response = problem(status, self.to_string(), None);
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"fxmon\""),
+                );
+                return response;
+            }
             ApiError::Unavailable(_) => {
                 tracing::warn!("Request failed: {self}");
                 ("A dependency is unavailable; retry later.".to_owned(), None)

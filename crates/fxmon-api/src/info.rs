@@ -38,6 +38,8 @@ fn info() -> Value {
         "openapi": "/openapi.json",
         "endpoints": {
             "health": "/health",
+            "ready": "/ready",
+            "metrics": "/metrics",
             "rates": "/rates",
             "rate": "/rates/{base}/{quote}",
             "history": "/rates/{base}/{quote}/history",

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use fxmon_app::health::HealthDeps;
 use fxmon_app::ports::HistoryQuery;
-use fxmon_app::ports::{AlertStore, Quote, RateCache, RateStore};
+use fxmon_app::ports::{AlertStore, KeyStore, Quote, RateCache, RateStore};
 use fxmon_app::processor::window_of;
 use fxmon_app::Tracked;
 use fxmon_core::{Pair, Rate, WINDOW};
@@ -17,6 +17,8 @@ use crate::feed::LiveFeed;
 pub struct ApiDeps {
     pub store: Arc<dyn RateStore>,
     pub alerts: Arc<dyn AlertStore>,
+    /// API keys (the same store as `alerts`).
+    pub keys: Arc<dyn KeyStore>,
     pub cache: Arc<dyn RateCache>,
     pub health: HealthDeps,
     pub tracked: Tracked,
@@ -29,9 +31,15 @@ impl ApiDeps {
     /// one would go stale there). A cache failure is logged and read around, never fatal.
     pub async fn quote(&self, pair: Pair) -> Result<Option<Quote>, ApiError> {
         match self.cache.quote(pair).await {
-            Ok(Some(quote)) => return Ok(Some(quote)),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%pair, "Cache read failed; reading the store: {error}"),
+            Ok(Some(quote)) => {
+                count_cache_read("hit");
+                return Ok(Some(quote));
+            }
+            Ok(None) => count_cache_read("miss"),
+            Err(error) => {
+                count_cache_read("error");
+                tracing::warn!(%pair, "Cache read failed; reading the store: {error}");
+            }
         }
         let mut points = self
             .store
@@ -58,4 +66,9 @@ impl ApiDeps {
         }
         Ok(Some(quote))
     }
+}
+
+/// Counts one read of a cached quote by its `result`: `hit`, `miss` or `error`.
+fn count_cache_read(result: &'static str) {
+    metrics::counter!(fxmon_app::metrics::QUOTE_CACHE_READS, "result" => result).increment(1);
 }

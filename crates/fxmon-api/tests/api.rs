@@ -598,7 +598,11 @@ async fn health_checks_each_dependency_for_real() {
     );
 
     api.store.close().await;
-    let answer = api.get("/health").await;
+    // Liveness stays 200 (a restart would not bring the store back); readiness says 503.
+    let live = api.get("/health").await;
+    assert_eq!(live.status, StatusCode::OK);
+    assert_eq!(live.json()["status"], "unhealthy");
+    let answer = api.get("/ready").await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
     let body = answer.json();
     assert_eq!(body["status"], "unhealthy");

@@ -38,6 +38,7 @@ fn fixture() -> &'static Fixture {
                 rule: AlertRule::new(0, pair, Condition::Above, 1.0),
                 webhook_url: None,
                 webhook_secret: None,
+                owner: Default::default(),
             };
             api.store.create_alert(&alert).await.unwrap();
             // `/stream` would never end on its own: a closed feed ends it at once.

@@ -185,6 +185,7 @@ impl Alerter {
                 );
                 if self.deps.alerts.record_trigger(&write).await? {
                     tracing::info!(alert_id = rule.id, %pair, value = fired.value, "Alert fired.");
+                    crate::metrics::add(crate::metrics::ALERTS_FIRED, 1);
                     recorded.push(write.trigger);
                 } else {
                     // Already recorded, or another alerter moved the rule first: this
@@ -350,6 +351,7 @@ pub async fn serve(
     retry: Duration,
     shutdown: CancellationToken,
 ) -> Result<(), BusError> {
+    crate::metrics::start_alerter();
     let dead_letters = alerter.deps.dead_letters.clone();
     consume(alerter, subscriber, dead_letters, retry, shutdown).await
 }

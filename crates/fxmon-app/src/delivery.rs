@@ -141,6 +141,7 @@ impl Worker {
             .policy
             .next_step(&delivery, &result, self.clock.now(), rand::random());
         log_step(&delivery, &step);
+        crate::metrics::count_delivery(&delivery.target, &step);
         let recorded = self.record(&delivery, &step).await;
         if let Err(error) = &recorded {
             tracing::warn!(

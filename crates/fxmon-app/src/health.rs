@@ -142,6 +142,7 @@ fn bad(name: &'static str, status: Status, detail: String) -> Component {
     Component {
         name,
         status,
-        detail,
+        // Errors may quote a connection URL; /health is often public.
+        detail: crate::redact::text(&detail),
     }
 }

@@ -5,9 +5,13 @@ pub mod alerter;
 pub mod consume;
 pub mod delivery;
 pub mod health;
+pub mod keys;
+pub mod metrics;
+pub mod net_guard;
 pub mod ports;
 pub mod processor;
 pub mod producer;
+pub mod redact;
 pub mod source_health;
 pub mod tracked;
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -14,6 +14,7 @@ use fxmon_core::{
 use tokio_util::sync::CancellationToken;
 
 use crate::consume::{consume, Handled, SnapshotHandler};
+use crate::metrics;
 use crate::ports::{
     BusError, BusPublisher, BusSubscriber, HistoryQuery, Quote, RateCache, RatePoint, RateStore,
     StoreError, StoredRate,
@@ -58,6 +59,7 @@ impl Processor {
     /// Stores every snapshot's rows in one transaction, then updates windows and cache as
     /// if each had been processed in turn. Returns the rows newly stored.
     pub async fn process_batch(&mut self, snapshots: &[RateSnapshot]) -> Result<u64, StoreError> {
+        let started = Instant::now();
         let rows: Vec<StoredRate> = snapshots
             .iter()
             .flat_map(|snapshot| {
@@ -69,7 +71,11 @@ impl Processor {
                 })
             })
             .collect();
-        let inserted = self.deps.store.insert_rates(&rows).await?;
+        let writing = Instant::now();
+        let inserted = self.deps.store.insert_rates(&rows).await;
+        metrics::record_duration(metrics::STORE_WRITE_DURATION, writing.elapsed());
+        let inserted = inserted?;
+        metrics::add(metrics::RATES_STORED, inserted);
         // Per pair, the last write wins, as it would one snapshot at a time.
         let mut quotes = PairMap::default();
         let mut crosses = PairMap::default();
@@ -92,6 +98,7 @@ impl Processor {
                 tracing::warn!("Updating cached cross rates failed: {error}");
             }
         }
+        metrics::record_duration(metrics::BATCH_DURATION, started.elapsed());
         Ok(inserted)
     }
 
@@ -252,6 +259,7 @@ pub async fn serve(
     retry: Duration,
     shutdown: CancellationToken,
 ) -> Result<(), BusError> {
+    metrics::start_processor();
     let dead_letters = processor.deps.dead_letters.clone();
     consume(processor, subscriber, dead_letters, retry, shutdown).await
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
+use crate::metrics;
+
 /// The source's state as `/health` reports it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SourceStatus {
@@ -137,6 +139,8 @@ impl SourceHealth {
         status.consecutive_failures = 0;
         status.failing_since = None;
         status.last_error = None;
+        metrics::set(metrics::CONSECUTIVE_FAILURES, 0.0);
+        metrics::set(metrics::LAST_SUCCESS, at.timestamp() as f64);
     }
 
     /// Records a failed fetch and returns how many failed in a row.
@@ -148,28 +152,37 @@ impl SourceHealth {
         }
         status.consecutive_failures = status.consecutive_failures.saturating_add(1);
         status.last_error = Some(error);
+        metrics::add(metrics::FETCH_ERRORS, 1);
+        metrics::set(
+            metrics::CONSECUTIVE_FAILURES,
+            f64::from(status.consecutive_failures),
+        );
         status.consecutive_failures
     }
 
     /// Counts a provider answer rejected as a whole.
     pub fn malformed_response(&self) {
         self.0.malformed.fetch_add(1, Ordering::Relaxed);
+        metrics::add(metrics::MALFORMED_RESPONSES, 1);
     }
 
     /// Counts `n` rates held back by the jump bound.
     pub fn quarantined(&self, n: u64) {
         self.0.quarantined.fetch_add(n, Ordering::Relaxed);
+        metrics::add(metrics::QUARANTINED_RATES, n);
     }
 
     /// Counts `n` tracked rates the provider sent with invalid values.
     pub fn rejected(&self, n: u64) {
         self.0.rejected.fetch_add(n, Ordering::Relaxed);
+        metrics::add(metrics::INVALID_RATES, n);
     }
 
     /// Records that a stale episode began at `since`.
     pub fn stale_began(&self, since: DateTime<Utc>) {
         self.lock().stale_since = Some(since);
         self.0.stale_episodes.fetch_add(1, Ordering::Relaxed);
+        metrics::add(metrics::STALE_EPISODES, 1);
     }
 
     /// Records that the feed is fresh again.

@@ -83,6 +83,7 @@ async fn side() -> Side {
             rule,
             webhook_url: None,
             webhook_secret: None,
+            owner: Default::default(),
         };
         store.create_alert(&new).await.unwrap();
     }
@@ -173,6 +174,7 @@ async fn batches_store_cache_and_fire_exactly_as_single_snapshots_do() {
         offset: 0,
         alert_id: None,
         pair: None,
+        owner: Default::default(),
     };
     let ids = |records: Vec<fxmon_app::ports::TriggerRecord>| {
         let mut ids: Vec<String> = records.into_iter().map(|r| r.trigger.event_id).collect();

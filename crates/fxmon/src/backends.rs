@@ -12,7 +12,7 @@ use fxmon_adapters::postgres::{PgOptions, PgStore};
 use fxmon_adapters::redis_cache::{RedisRateCache, DEFAULT_TTL};
 use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_app::ports::{
-    AlertStore, BusPublisher, BusSubscriber, DeliveryOutbox, RateCache, RateStore, Topic,
+    AlertStore, BusPublisher, BusSubscriber, DeliveryOutbox, KeyStore, RateCache, RateStore, Topic,
 };
 
 use crate::cli::{BusArgs, BusKind, CacheArgs, CacheKind, StoreArgs, StoreKind};
@@ -26,6 +26,7 @@ pub struct Stores {
     pub rates: Arc<dyn RateStore>,
     pub alerts: Arc<dyn AlertStore>,
     pub outbox: Arc<dyn DeliveryOutbox>,
+    pub keys: Arc<dyn KeyStore>,
 }
 
 /// Opens (and migrates) the store.
@@ -39,7 +40,8 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Stores> {
             Ok(Stores {
                 rates: store.clone(),
                 alerts: store.clone(),
-                outbox: store,
+                outbox: store.clone(),
+                keys: store,
             })
         }
         StoreKind::Postgres => {
@@ -54,7 +56,8 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Stores> {
             Ok(Stores {
                 rates: store.clone(),
                 alerts: store.clone(),
-                outbox: store,
+                outbox: store.clone(),
+                keys: store,
             })
         }
     }

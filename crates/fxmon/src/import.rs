@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use fxmon_adapters::ecb;
-use fxmon_app::ports::{RateStore, StoredRate};
+use fxmon_app::ports::{HistoryQuery, RateStore, StoredRate};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::ImportEcbArgs;
@@ -29,18 +29,37 @@ pub async fn import_ecb(args: ImportEcbArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the ECB history bundled in the binary (for `run --backfill-ecb`) in one
-/// transaction, so an interrupted backfill leaves the store empty and the next start
-/// backfills again.
+/// Loads the ECB history bundled in the binary (for `run --backfill-ecb`) when the store
+/// is empty, or finishes a backfill an earlier start left half done (its first day stored,
+/// its last not). Rows go in [`BATCH`] at a time, so memory stays bounded; a batch already
+/// stored is skipped row by row on the next try, so an interruption loses nothing.
 pub async fn backfill_shipped(store: &dyn RateStore) -> anyhow::Result<()> {
     let started = Instant::now();
     let days =
         ecb::parse(ecb::shipped_history()).context("The bundled ECB history is unreadable.")?;
-    let rows: Vec<StoredRate> = ecb::to_stored_rates(&days).collect();
-    let inserted = store
-        .insert_rates(&rows)
-        .await
-        .context("Failed to backfill the bundled ECB history.")?;
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(());
+    };
+    let stored = |day| async move {
+        let row = ecb::to_stored_rates(std::slice::from_ref(day)).next();
+        anyhow::Ok(match row {
+            Some(row) => has_row(store, &row).await?,
+            None => true,
+        })
+    };
+    let empty = store.count_rates().await? == 0;
+    if !(empty || (stored(first).await? && !stored(last).await?)) {
+        return Ok(());
+    }
+    let mut rows = ecb::to_stored_rates(&days).peekable();
+    let mut inserted = 0;
+    while rows.peek().is_some() {
+        let batch: Vec<StoredRate> = rows.by_ref().take(BATCH).collect();
+        inserted += store
+            .insert_rates(&batch)
+            .await
+            .context("Failed to backfill the bundled ECB history.")?;
+    }
     tracing::info!(
         days = days.len(),
         rates = inserted,
@@ -48,6 +67,17 @@ pub async fn backfill_shipped(store: &dyn RateStore) -> anyhow::Result<()> {
         "Backfilled the bundled ECB history."
     );
     Ok(())
+}
+
+/// Whether `row` (its pair, time and source) is stored.
+async fn has_row(store: &dyn RateStore, row: &StoredRate) -> anyhow::Result<bool> {
+    let query = HistoryQuery {
+        from: Some(row.timestamp),
+        to: Some(row.timestamp),
+        ..HistoryQuery::latest(row.pair, 10)
+    };
+    let points = store.history(&query).await?;
+    Ok(points.iter().any(|point| point.source == row.source))
 }
 
 /// Parses and stores; returns a one-line summary.
@@ -80,4 +110,49 @@ async fn import(store: &dyn RateStore, bytes: &[u8], progress: bool) -> anyhow::
         rows.len() as u64 - inserted,
         started.elapsed().as_secs_f64(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use fxmon_adapters::sqlite::SqliteStore;
+
+    use super::*;
+
+    async fn store() -> (tempfile::TempDir, Arc<SqliteStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("fxmon.db"))
+            .await
+            .unwrap();
+        (dir, Arc::new(store))
+    }
+
+    fn shipped() -> Vec<StoredRate> {
+        let days = ecb::parse(ecb::shipped_history()).unwrap();
+        ecb::to_stored_rates(&days).collect()
+    }
+
+    #[tokio::test]
+    async fn a_backfill_interrupted_after_some_batches_is_finished_on_the_next_start() {
+        let (_dir, store) = store().await;
+        let all = shipped();
+        // What an interrupted start leaves: the first batches, committed.
+        store.insert_rates(&all[..2 * BATCH]).await.unwrap();
+        backfill_shipped(store.as_ref()).await.unwrap();
+        assert_eq!(store.count_rates().await.unwrap(), all.len() as u64);
+        // Complete now: another start adds nothing.
+        backfill_shipped(store.as_ref()).await.unwrap();
+        assert_eq!(store.count_rates().await.unwrap(), all.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn a_store_holding_other_data_is_not_backfilled() {
+        let (_dir, store) = store().await;
+        let mut row = shipped().pop().unwrap();
+        row.source = "exchangerate-api.com".into();
+        store.insert_rates(&[row]).await.unwrap();
+        backfill_shipped(store.as_ref()).await.unwrap();
+        assert_eq!(store.count_rates().await.unwrap(), 1);
+    }
 }

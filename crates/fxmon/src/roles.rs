@@ -7,11 +7,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use fxmon_adapters::webhook::{HttpWebhookSender, DEFAULT_TIMEOUT};
+use fxmon_api::auth::AuthSettings;
+use fxmon_api::limits::RateLimits;
 use fxmon_api::{ApiDeps, ApiSettings, LiveFeed};
 use fxmon_app::alerter::{self, Alerter, AlerterDeps};
 use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
 use fxmon_app::health::HealthDeps;
-use fxmon_app::ports::{RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
+use fxmon_app::net_guard::TargetPolicy;
+use fxmon_app::ports::{KeyStore, RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
 use fxmon_app::producer::jump::JumpBound;
 use fxmon_app::producer::{self, FeedChecks, ProducerConfig, ProducerDeps};
@@ -89,8 +92,13 @@ pub fn spawn_processor(
     Ok(())
 }
 
-/// Spawns the alerter and its delivery worker.
-pub fn spawn_alerter(services: &mut Services, bus: &Bus, stores: &Stores) -> anyhow::Result<()> {
+/// Spawns the alerter and its delivery worker, which POSTs webhooks only to `targets`.
+pub fn spawn_alerter(
+    services: &mut Services,
+    bus: &Bus,
+    stores: &Stores,
+    targets: TargetPolicy,
+) -> anyhow::Result<()> {
     let inbox = bus.subscribe(Topic::Rates, ALERTER_GROUP)?;
     let publisher = bus.publisher()?;
     let waker = DeliveryWaker::new();
@@ -107,8 +115,8 @@ pub fn spawn_alerter(services: &mut Services, bus: &Bus, stores: &Stores) -> any
         "alerter",
         alerter::serve(alerter, inbox, STORE_RETRY, services.token()),
     );
-    let webhooks =
-        HttpWebhookSender::new(DEFAULT_TIMEOUT).context("Failed to build the webhook client.")?;
+    let webhooks = HttpWebhookSender::new(DEFAULT_TIMEOUT, targets)
+        .context("Failed to build the webhook client.")?;
     services.spawn(
         "delivery",
         delivery::serve(
@@ -134,6 +142,8 @@ pub struct ApiParts<'a> {
     /// The source's health, when this process runs the producer.
     pub source: Option<SourceHealth>,
     pub stale_after: Duration,
+    /// The webhook URLs alerts may be created with.
+    pub webhooks: TargetPolicy,
 }
 
 /// Binds the listener and spawns the API with its live feed.
@@ -152,6 +162,7 @@ pub async fn spawn_api(services: &mut Services, parts: ApiParts<'_>) -> anyhow::
     let deps = ApiDeps {
         store: parts.stores.rates.clone(),
         alerts: parts.stores.alerts.clone(),
+        keys: parts.stores.keys.clone(),
         cache: parts.cache.clone(),
         health: HealthDeps {
             store: parts.stores.rates.clone(),
@@ -163,15 +174,70 @@ pub async fn spawn_api(services: &mut Services, parts: ApiParts<'_>) -> anyhow::
         tracked: parts.tracked.clone(),
         feed,
     };
+    let auth = auth_settings(parts.listen, parts.http);
+    log_auth(auth, parts.stores.keys.as_ref()).await;
     let settings = ApiSettings {
         cors_allow_origins: parts.http.cors_allow_origins.clone(),
+        auth,
+        rate_limits: RateLimits {
+            per_ip: parts.http.rate_limit_per_ip,
+            per_key: parts.http.rate_limit_per_key,
+        },
+        max_body_bytes: parts.http.max_body_bytes,
+        webhook_targets: parts.webhooks,
     };
+    services.spawn(
+        "metrics upkeep",
+        fxmon_api::metrics::upkeep(services.token()),
+    );
     tracing::info!(listen = %parts.listen, "API listening.");
     services.spawn(
         "api",
         fxmon_api::serve(listener, deps, settings, services.token()),
     );
     Ok(())
+}
+
+/// When requests need a key: writes always do on a non-loopback address.
+fn auth_settings(listen: SocketAddr, http: &HttpArgs) -> AuthSettings {
+    AuthSettings {
+        require_auth: http.require_auth || !listen.ip().is_loopback(),
+        private_reads: http.private_reads,
+    }
+}
+
+/// Says at start-up who may change alerts.
+async fn log_auth(auth: AuthSettings, keys: &dyn KeyStore) {
+    let active = match keys.active_keys().await {
+        Ok(active) => active,
+        Err(error) => {
+            tracing::warn!("Could not count the API keys: {error}");
+            return;
+        }
+    };
+    let reads = if auth.private_reads {
+        "reads need an API key"
+    } else {
+        "reads are public"
+    };
+    if auth.require_auth || active > 0 {
+        tracing::info!(
+            active_keys = active,
+            "Alert writes need an API key; {reads}."
+        );
+        if active == 0 {
+            tracing::warn!(
+                "No API key exists yet, so every write is refused: create one with \
+                 `fxmon apikey create --name NAME`."
+            );
+        }
+    } else {
+        tracing::warn!(
+            "No API key exists and the API listens on loopback: alert writes are open to \
+             local clients without a key ({reads}). They will need one as soon as a key is \
+             created with `fxmon apikey create`."
+        );
+    }
 }
 
 /// Microseconds since the epoch: the first `/stream` event id, so ids keep increasing

@@ -32,17 +32,19 @@ fn tracked(args: &PairsArgs) -> anyhow::Result<Tracked> {
 
 /// `fxmon run`.
 pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    // Before any service starts, so `/metrics` counts from the first snapshot.
+    fxmon_api::metrics::install();
     let mut services = services()?;
     let tracked = tracked(&args.pairs)?;
     let stores = open_store(&args.backends.store).await?;
-    if args.backfill_ecb && stores.rates.count_rates().await? == 0 {
+    if args.backfill_ecb {
         import::backfill_shipped(stores.rates.as_ref()).await?;
     }
     let bus = Bus::open(&args.backends.bus, None).await?;
     let cache = open_cache(&args.backends.cache, None).await?;
     // Consumers subscribe before the producer starts, so no snapshot goes to nobody.
     spawn_processor(&mut services, &tracked, &bus, &stores, cache.clone())?;
-    spawn_alerter(&mut services, &bus, &stores)?;
+    spawn_alerter(&mut services, &bus, &stores, args.webhooks.targets())?;
     let health = spawn_producer(&mut services, &args.source, &tracked, &bus)?;
     let parts = ApiParts {
         listen: args.listen,
@@ -53,6 +55,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         cache,
         source: Some(health),
         stale_after: Duration::from_secs_f64(args.source.stale_after_hours * 3600.0),
+        webhooks: args.webhooks.targets(),
     };
     spawn_api(&mut services, parts).await?;
     services.wait().await
@@ -83,12 +86,13 @@ pub async fn alerter(args: AlerterArgs) -> anyhow::Result<()> {
     let mut services = services()?;
     let stores = open_store(&args.backends.store).await?;
     let bus = Bus::open(&args.backends.bus, Some("alerter")).await?;
-    spawn_alerter(&mut services, &bus, &stores)?;
+    spawn_alerter(&mut services, &bus, &stores, args.webhooks.targets())?;
     services.wait().await
 }
 
 /// `fxmon api`.
 pub async fn api(args: ApiArgs) -> anyhow::Result<()> {
+    fxmon_api::metrics::install();
     let mut services = services()?;
     let tracked = tracked(&args.pairs)?;
     let stores = open_store(&args.backends.store).await?;
@@ -103,6 +107,7 @@ pub async fn api(args: ApiArgs) -> anyhow::Result<()> {
         cache,
         source: None,
         stale_after: STALE_AFTER_DEFAULT,
+        webhooks: args.webhooks.targets(),
     };
     spawn_api(&mut services, parts).await?;
     services.wait().await

@@ -70,6 +70,7 @@ impl Setup {
             rule,
             webhook_url: webhook.map(str::to_owned),
             webhook_secret: webhook.map(|_| "s3cret".to_owned()),
+            owner: Default::default(),
         };
         self.store.create_alert(&new).await.unwrap().rule.id
     }
@@ -102,6 +103,7 @@ impl Setup {
             offset: 0,
             alert_id: Some(alert_id),
             pair: None,
+            owner: Default::default(),
         };
         let mut times: Vec<_> = self
             .store

@@ -59,6 +59,35 @@ fn the_embedded_pipeline_reports_rates_and_alert_latencies() {
 }
 
 #[test]
+fn two_processors_share_snapshots_spread_over_sources_and_store_each_once() {
+    let output = fxmon(&[
+        "bench",
+        "pipeline",
+        "--duration",
+        "2",
+        "--rate",
+        "200",
+        "--processors",
+        "2",
+        "--sources",
+        "4",
+        "--json",
+    ]);
+    let report = json(&output);
+    assert_eq!(number(&report, "processors"), 2.0, "{report}");
+    assert_eq!(number(&report, "sources"), 4.0, "{report}");
+    let rows_per_snapshot = number(&report, "rows_per_snapshot");
+    // Every snapshot counted once, whichever processor stored it.
+    assert_eq!(
+        number(&report, "rows"),
+        number(&report, "snapshots") * rows_per_snapshot,
+        "{report}"
+    );
+    assert!(number(&report, "snapshots") >= 300.0, "{report}");
+    assert!(number(&report, "alerts") > 0.0, "{report}");
+}
+
+#[test]
 fn a_duration_that_is_not_positive_is_refused_naming_the_flag() {
     for bad in ["0", "-1"] {
         let output = fxmon(&["bench", "pipeline", "--duration", bad, "--json"]);

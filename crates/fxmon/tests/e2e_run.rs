@@ -31,6 +31,7 @@ impl Fxmon {
             .arg("--data-dir")
             .arg(data_dir)
             .env_remove("FXMON_PAIRS")
+            .env_remove("FXMON_WEBHOOK_ALLOW_PRIVATE")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -197,7 +198,11 @@ async fn with_the_provider_unreachable_run_keeps_serving_and_health_names_the_fa
 #[tokio::test]
 async fn an_alert_created_through_the_api_fires_streams_live_and_reaches_its_webhook() {
     let data_dir = tempfile::tempdir().unwrap();
-    let fxmon = Fxmon::start(data_dir.path());
+    // The test's webhook receiver listens on 127.0.0.1, refused by default.
+    let fxmon = Fxmon::start_with(
+        data_dir.path(),
+        &["--source", "simulate", "--webhook-allow-private"],
+    );
     fxmon
         .wait_for("/rates", |b| !b.as_array().unwrap().is_empty())
         .await;
@@ -285,6 +290,30 @@ async fn an_alert_created_through_the_api_fires_streams_live_and_reaches_its_web
     // An open stream must not hold the shutdown up.
     assert_eq!(fxmon.terminate().code(), Some(0));
     drop(stream);
+}
+
+#[tokio::test]
+async fn by_default_run_refuses_a_webhook_on_loopback_naming_the_flag() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let fxmon = Fxmon::start(data_dir.path());
+    fxmon.wait_for("/", |_| true).await;
+    let (hook_url, received) = webhook_receiver().await;
+    let refused = reqwest::Client::new()
+        .post(format!("{}/alerts", fxmon.base))
+        .json(&serde_json::json!({"pair": "EUR/GBP", "condition": "above", "threshold": 0.01, "webhook_url": hook_url}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["param"], "webhook_url", "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("127.0.0.1, a loopback address"), "{detail}");
+    assert!(detail.contains("--webhook-allow-private"), "{detail}");
+    let (_, alerts) = fxmon.get("/alerts").await.unwrap();
+    assert_eq!(alerts, serde_json::json!([]));
+    assert!(received.lock().unwrap().is_empty());
+    assert_eq!(fxmon.terminate().code(), Some(0));
 }
 
 type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;

@@ -51,6 +51,7 @@ async fn two_processors_and_two_alerters_split_the_work_exactly_once() {
             rule,
             webhook_url: None,
             webhook_secret: None,
+            owner: Default::default(),
         })
         .await
         .unwrap();
@@ -135,7 +136,7 @@ async fn two_processors_and_two_alerters_split_the_work_exactly_once() {
     );
     for p in &processors {
         assert!(
-            p.log().contains("Stored a snapshot."),
+            p.log().contains("Stored snapshots.") || p.log().contains("Stored a snapshot."),
             "a processor did no work:\n{}",
             p.log()
         );
@@ -152,6 +153,7 @@ async fn two_processors_and_two_alerters_split_the_work_exactly_once() {
         offset: 0,
         alert_id: Some(alert.rule.id),
         pair: None,
+        owner: Default::default(),
     };
     assert_eq!(
         store.triggers(&all).await.unwrap().len(),

@@ -13,6 +13,7 @@ use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_adapters::webhook::HttpWebhookSender;
 use fxmon_app::alerter::{self, Alerter, AlerterDeps};
 use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
+use fxmon_app::net_guard::TargetPolicy;
 use fxmon_app::ports::{
     AlertStore, BusPublisher, BusSubscriber, HistoryQuery, NewAlert, RateCache, RatePoint,
     RateStore, StoreError, StoredRate, Topic, TriggerFilter,
@@ -272,6 +273,7 @@ async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_rec
             rule,
             webhook_url: None,
             webhook_secret: None,
+            owner: Default::default(),
         }
     };
     let below = store
@@ -305,7 +307,9 @@ async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_rec
         shutdown.clone(),
     ));
     // Events reach `fx-alerts` through the durable outbox.
-    let sender = Arc::new(HttpWebhookSender::new(Duration::from_secs(1)).unwrap());
+    // No alert here has a webhook: the sender is the default, public-only one.
+    let sender =
+        Arc::new(HttpWebhookSender::new(Duration::from_secs(1), TargetPolicy::PublicOnly).unwrap());
     let worker = tokio::spawn(delivery::serve(
         store.clone(),
         bus.clone(),
@@ -375,6 +379,7 @@ async fn alerts_fire_once_per_episode_on_direct_and_cross_pairs_and_a_replay_rec
         offset: 0,
         alert_id: None,
         pair: None,
+        owner: Default::default(),
     };
     assert_eq!(store.triggers(&all).await.unwrap().len(), 4);
     shutdown.cancel();

@@ -302,7 +302,6 @@ async fn a_processor_stopped_mid_stream_commits_what_it_stored_and_nothing_more(
 
     assert_eq!(stack.snapshots(source), total, "no snapshot skipped");
     assert_eq!(stack.rows(source), total * QUOTES.len() as u64);
-    let stored = |log: &str| log.matches("Stored a snapshot.").count() as u64;
     let (by_first, by_second) = (stored(&first_log), stored(&second_log));
     assert!(by_first > 0 && by_second > 0, "{by_first} + {by_second}");
     assert_eq!(
@@ -311,12 +310,6 @@ async fn a_processor_stopped_mid_stream_commits_what_it_stored_and_nothing_more(
         "each snapshot handled exactly once across the restart ({by_first} + {by_second} \
          for {total} published): the first committed what it stored and nothing more"
     );
-    for log in [&first_log, &second_log] {
-        assert!(
-            !log.contains("inserted=0"),
-            "a snapshot was stored twice:\n{log}"
-        );
-    }
     eprintln!("{total} snapshots: {by_first} before the SIGTERM, {by_second} after the restart");
 }
 
@@ -355,4 +348,37 @@ async fn a_snapshot_the_producer_published_just_before_sigterm_is_in_the_topic()
         "{stored} stored, {acknowledged} published"
     );
     eprintln!("{acknowledged} published before the SIGTERM, {stored} stored afterwards");
+}
+
+/// Snapshots a processor's debug log says it stored, checking that each batch inserted
+/// every row of every snapshot in it: a redelivered snapshot would insert none of its
+/// rows again, and show as a shortfall.
+fn stored(log: &str) -> u64 {
+    let field = |line: &str, name: &str| -> u64 {
+        let start = line.find(&format!("{name}=")).expect(name) + name.len() + 1;
+        line[start..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let mut snapshots = 0;
+    for line in log.lines() {
+        let count = if line.contains("Stored snapshots.") {
+            field(line, "snapshots")
+        } else if line.contains("Stored a snapshot.") {
+            1
+        } else {
+            continue;
+        };
+        let inserted = field(line, "inserted");
+        assert_eq!(
+            inserted,
+            count * QUOTES.len() as u64,
+            "a snapshot was stored twice:\n{line}"
+        );
+        snapshots += count;
+    }
+    snapshots
 }

@@ -6,7 +6,8 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 /// Why a Kafka client or topic could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum KafkaSetupError {
-    /// The client configuration was refused (a typo in `extra`, an unsupported value).
+    /// The client configuration was refused (a typo in `extra`, an unsupported value); a
+    /// secret property's value is masked (built by `config`).
     #[error("invalid Kafka client configuration")]
     Config(#[source] KafkaError),
     /// The cluster did not answer in time or refused the request.
@@ -21,6 +22,26 @@ pub enum KafkaSetupError {
 }
 
 impl KafkaSetupError {
+    /// A refused configuration. librdkafka's message quotes the refused value: masked
+    /// when the property holds a secret.
+    pub(crate) fn config(error: KafkaError) -> Self {
+        match error {
+            KafkaError::ClientConfig(code, description, key, value)
+                if fxmon_app::redact::is_secret_key(&key) =>
+            {
+                let mask = fxmon_app::redact::MASK;
+                let description = description.replace(&value, mask);
+                Self::Config(KafkaError::ClientConfig(
+                    code,
+                    description,
+                    key,
+                    mask.into(),
+                ))
+            }
+            other => Self::Config(other),
+        }
+    }
+
     /// Whether trying again later may succeed (the cluster was down or busy), as opposed
     /// to a mistake in the settings that needs a person.
     pub fn is_transient(&self) -> bool {

@@ -37,8 +37,8 @@ impl KafkaPublisher {
             &[("enable.idempotence", "true"), ("acks", "all")],
         );
         let producer = config
-            .create_with_context(TracingContext)
-            .map_err(KafkaSetupError::Config)?;
+            .create_with_context(TracingContext::default())
+            .map_err(KafkaSetupError::config)?;
         Ok(Self {
             producer,
             settings: settings.clone(),

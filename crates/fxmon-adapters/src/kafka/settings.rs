@@ -1,5 +1,8 @@
 //! `KafkaSettings`: where the cluster is and how to talk to it.
 
+use std::fmt;
+
+use fxmon_app::redact;
 use rdkafka::ClientConfig;
 
 /// Keys that carry fxmon's delivery guarantees; `extra` cannot override them.
@@ -11,8 +14,8 @@ const GUARANTEES: [&str; 5] = [
     "auto.offset.reset",
 ];
 
-/// How to reach a Kafka-protocol cluster.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to reach a Kafka-protocol cluster. `Debug` masks secret properties.
+#[derive(Clone, PartialEq, Eq)]
 pub struct KafkaSettings {
     /// `bootstrap.servers`: comma-separated `host:port` list.
     pub brokers: String,
@@ -25,6 +28,17 @@ pub struct KafkaSettings {
     /// `partition.assignment.strategy`); they override fxmon's tunable defaults but not
     /// its delivery guarantees.
     pub extra: Vec<(String, String)>,
+}
+
+impl fmt::Debug for KafkaSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaSettings")
+            .field("brokers", &self.brokers)
+            .field("client_id", &self.client_id)
+            .field("prefix", &self.prefix)
+            .field("extra", &redact::properties(&self.extra))
+            .finish()
+    }
 }
 
 impl KafkaSettings {
@@ -96,6 +110,18 @@ mod tests {
         assert_eq!(config.get("enable.auto.commit"), Some("false"));
         assert_eq!(config.get("bootstrap.servers"), Some("127.0.0.1:9092"));
         assert_eq!(config.get("client.id"), Some("fxmon"));
+    }
+
+    #[test]
+    fn debug_output_masks_secret_properties() {
+        let mut settings = KafkaSettings::new("b:9092");
+        settings.extra = vec![
+            ("sasl.username".to_owned(), "fxmon".to_owned()),
+            ("sasl.password".to_owned(), "marker".to_owned()),
+        ];
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("marker"), "{shown}");
+        assert!(shown.contains("sasl.password=***"), "{shown}");
     }
 
     #[test]

@@ -15,6 +15,9 @@ use super::context::TracingContext;
 use super::error::{bus_error, lost_ownership, KafkaSetupError};
 use super::settings::KafkaSettings;
 
+/// How often librdkafka reports statistics, and with them the consumer lag.
+const LAG_INTERVAL_MS: &str = "5000";
+
 /// Receives one topic's messages as a member of a consumer group.
 pub struct KafkaSubscriber {
     consumer: Arc<StreamConsumer<TracingContext>>,
@@ -58,15 +61,17 @@ impl KafkaSubscriber {
                 ("auto.offset.reset", start),
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
+                // librdkafka's statistics carry each partition's lag (TracingContext::stats).
+                ("statistics.interval.ms", LAG_INTERVAL_MS),
             ],
         );
         let consumer: StreamConsumer<TracingContext> = config
-            .create_with_context(TracingContext)
-            .map_err(KafkaSetupError::Config)?;
+            .create_with_context(TracingContext::consumer(group))
+            .map_err(KafkaSetupError::config)?;
         let topic = settings.topic_name(topic.name());
         consumer
             .subscribe(&[&topic])
-            .map_err(KafkaSetupError::Config)?;
+            .map_err(KafkaSetupError::config)?;
         Ok(Self {
             consumer: Arc::new(consumer),
             topic,

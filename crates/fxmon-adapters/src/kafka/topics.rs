@@ -66,8 +66,8 @@ pub async fn ensure_topics(
 ) -> Result<Vec<TopicReport>, KafkaSetupError> {
     let admin: AdminClient<TracingContext> = settings
         .client_config(&[], &[])
-        .create_with_context(TracingContext)
-        .map_err(KafkaSetupError::Config)?;
+        .create_with_context(TracingContext::default())
+        .map_err(KafkaSetupError::config)?;
     let names: Vec<String> = specs.iter().map(|s| settings.topic_name(&s.name)).collect();
     let created = create_missing(&admin, specs, &names).await?;
     // `fetch_metadata` blocks its thread; all topics, since asking for one by name may

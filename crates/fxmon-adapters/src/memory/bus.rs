@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use fxmon_app::metrics;
 use fxmon_app::ports::{BusError, BusPublisher, BusSubscriber, Delivery, Topic};
 use tokio::sync::mpsc;
 
@@ -49,6 +50,8 @@ impl MemoryBus {
         });
         MemorySubscriber {
             receiver: entry.receiver.clone(),
+            topic,
+            group: group.to_owned(),
         }
     }
 }
@@ -61,11 +64,11 @@ impl BusPublisher for MemoryBus {
             groups
                 .iter()
                 .filter(|((t, _), _)| *t == topic)
-                .map(|(_, g)| g.sender.clone())
+                .map(|((_, name), g)| (name.clone(), g.sender.clone()))
                 .collect()
         };
         let offset = self.next_offset.fetch_add(1, Ordering::Relaxed);
-        for sender in senders {
+        for (group, sender) in senders {
             let delivery = Delivery {
                 key: key.to_owned(),
                 payload: payload.clone(),
@@ -73,6 +76,8 @@ impl BusPublisher for MemoryBus {
                 offset,
             };
             sender.send(delivery).await.map_err(|_| BusError::Closed)?;
+            let depth = sender.max_capacity() - sender.capacity();
+            metrics::set_consumer_lag(topic.name(), &group, depth as u64);
         }
         Ok(())
     }
@@ -85,12 +90,24 @@ impl BusPublisher for MemoryBus {
 /// A member of a consumer group on a [`MemoryBus`].
 pub struct MemorySubscriber {
     receiver: Queue,
+    topic: Topic,
+    group: String,
+}
+
+impl MemorySubscriber {
+    /// Reports the group's queue depth as its consumer lag.
+    fn report_lag(&self, receiver: &mpsc::Receiver<Delivery>) {
+        metrics::set_consumer_lag(self.topic.name(), &self.group, receiver.len() as u64);
+    }
 }
 
 #[async_trait]
 impl BusSubscriber for MemorySubscriber {
     async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
-        Ok(self.receiver.lock().await.recv().await)
+        let mut receiver = self.receiver.lock().await;
+        let delivery = receiver.recv().await;
+        self.report_lag(&receiver);
+        Ok(delivery)
     }
 
     /// Another member of the group holding the queue counts as nothing waiting.
@@ -98,7 +115,9 @@ impl BusSubscriber for MemorySubscriber {
         let Ok(mut receiver) = self.receiver.try_lock() else {
             return Ok(None);
         };
-        Ok(receiver.try_recv().ok())
+        let delivery = receiver.try_recv().ok();
+        self.report_lag(&receiver);
+        Ok(delivery)
     }
 
     /// In-process queues hold nothing durable: a delivered message is already gone.

@@ -7,6 +7,7 @@
 mod alerts;
 mod error;
 mod history;
+mod keys;
 mod partitions;
 mod rates;
 mod snapshot;

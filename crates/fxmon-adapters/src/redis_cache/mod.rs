@@ -60,8 +60,10 @@ impl RedisRateCache {
     /// Like [`connect`](Self::connect) but connects on first use, so a process can start
     /// while Redis is down; until it is up, every call fails within [`CALL_TIMEOUT`].
     pub fn connect_lazy(url: &str, prefix: &str, ttl: Duration) -> Result<Self, CacheError> {
-        let client = redis::Client::open(url)
-            .map_err(|error| CacheError(format!("Redis URL {url:?} is invalid: {error}")))?;
+        let client = redis::Client::open(url).map_err(|error| {
+            let url = fxmon_app::redact::url(url);
+            CacheError(format!("Redis URL {url:?} is invalid: {error}"))
+        })?;
         if ttl.is_zero() {
             return Err(CacheError("the Redis TTL must be longer than zero".into()));
         }

@@ -9,6 +9,7 @@
 mod alerts;
 mod error;
 mod history;
+mod keys;
 mod rates;
 mod snapshot;
 mod time;

@@ -9,5 +9,6 @@ mod groups;
 mod handover;
 mod ping;
 mod round_trip;
+mod security;
 mod support;
 mod topics;

@@ -33,6 +33,7 @@ async fn a_created_alert_is_active_and_every_field_reads_back_the_same() {
         rule: rule.clone(),
         webhook_url: Some("https://hooks.example.com/fx?x=1".to_owned()),
         webhook_secret: Some("s3cret".to_owned()),
+        owner: Default::default(),
     };
     let full = store.create_alert(&new).await.unwrap();
     assert_eq!(
@@ -79,6 +80,7 @@ async fn an_invalid_rule_or_an_unsigned_webhook_is_rejected_and_not_stored() {
             rule,
             webhook_url: None,
             webhook_secret: None,
+            owner: Default::default(),
         };
         let error = store.create_alert(&new).await.unwrap_err();
         assert_eq!(rejected_field(error), field);
@@ -87,6 +89,7 @@ async fn an_invalid_rule_or_an_unsigned_webhook_is_rejected_and_not_stored() {
         rule: rule("USD/EUR", Condition::Below, 0.85),
         webhook_url: Some("https://hooks.example.com".to_owned()),
         webhook_secret: None,
+        owner: Default::default(),
     };
     let error = store.create_alert(&unsigned).await.unwrap_err();
     assert!(matches!(error, StoreError::Rejected(_)), "{error}");
@@ -173,6 +176,7 @@ async fn deleting_hides_the_alert_everywhere_and_keeps_its_history() {
     );
     let filter = fxmon_app::ports::TriggerFilter {
         alert_id: Some(gone.id),
+        owner: Default::default(),
         ..newest(10, 0)
     };
     let history = store.triggers(&filter).await.unwrap();
@@ -201,6 +205,7 @@ async fn listing_filters_by_activity_and_pair_in_id_order() {
         let filter = AlertFilter {
             active_only,
             pair: pair_text.map(pair),
+            owner: Default::default(),
         };
         let store = store.clone();
         async move { store.list_alerts(&filter).await.unwrap() }

@@ -11,4 +11,5 @@ mod partitions;
 mod rates;
 mod snapshot;
 mod support;
+mod tls;
 mod triggers;

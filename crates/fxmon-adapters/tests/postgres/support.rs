@@ -175,6 +175,7 @@ pub async fn create(store: &PgStore, rule: AlertRule) -> AlertRecord {
         rule,
         webhook_url: None,
         webhook_secret: None,
+        owner: Default::default(),
     };
     store.create_alert(&new).await.unwrap()
 }
@@ -185,6 +186,7 @@ pub async fn alert_with_webhook(store: &PgStore, url: &str, secret: &str) -> Ale
         rule: rule("USD/EUR", Condition::Below, 0.85),
         webhook_url: Some(url.to_owned()),
         webhook_secret: Some(secret.to_owned()),
+        owner: Default::default(),
     };
     store.create_alert(&new).await.unwrap()
 }
@@ -237,6 +239,7 @@ pub fn newest(limit: u32, offset: u32) -> TriggerFilter {
         offset,
         alert_id: None,
         pair: None,
+        owner: Default::default(),
     }
 }
 

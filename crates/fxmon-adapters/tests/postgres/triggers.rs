@@ -156,6 +156,7 @@ async fn triggers_filter_by_alert_and_by_pair() {
         let filter = TriggerFilter {
             alert_id,
             pair: pair_text.map(pair),
+            owner: Default::default(),
             ..newest(10, 0)
         };
         let store = store.clone();

@@ -45,6 +45,7 @@ async fn every_field_of_a_rule_and_its_webhook_round_trip() {
         rule: rule.clone(),
         webhook_url: Some("https://hooks.example.com/fx?x=1".to_owned()),
         webhook_secret: Some("s3cret".to_owned()),
+        owner: Default::default(),
     };
     let created = store.create_alert(&new).await.unwrap();
     assert_eq!(
@@ -113,6 +114,7 @@ async fn an_invalid_rule_is_rejected_with_the_field_it_is_about_and_not_stored()
             rule,
             webhook_url: None,
             webhook_secret: None,
+            owner: Default::default(),
         };
         let error = store.create_alert(&new).await.unwrap_err();
         assert_eq!(rejected_field(error), field);
@@ -127,6 +129,7 @@ async fn a_webhook_without_a_secret_is_rejected() {
         rule: rule("USD/EUR", Condition::Below, 0.85),
         webhook_url: Some("https://hooks.example.com".to_owned()),
         webhook_secret: None,
+        owner: Default::default(),
     };
     let error = store.create_alert(&new).await.unwrap_err();
     assert!(matches!(error, StoreError::Rejected(_)), "{error}");
@@ -187,6 +190,7 @@ async fn deleting_hides_the_alert_everywhere_and_keeps_its_history() {
     );
     let filter = fxmon_app::ports::TriggerFilter {
         alert_id: Some(gone.id),
+        owner: Default::default(),
         ..newest(10, 0)
     };
     let history = store.triggers(&filter).await.unwrap();
@@ -227,6 +231,7 @@ async fn listing_filters_by_activity_and_pair_in_id_order() {
         let filter = AlertFilter {
             active_only,
             pair: pair_text.map(pair),
+            owner: Default::default(),
         };
         let store = store.clone();
         async move { store.list_alerts(&filter).await.unwrap() }

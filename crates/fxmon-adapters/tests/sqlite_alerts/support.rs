@@ -65,6 +65,7 @@ pub async fn create(store: &SqliteStore, rule: AlertRule) -> AlertRecord {
         rule,
         webhook_url: None,
         webhook_secret: None,
+        owner: Default::default(),
     };
     store.create_alert(&new).await.unwrap()
 }
@@ -75,6 +76,7 @@ pub async fn alert_with_webhook(store: &SqliteStore, url: &str, secret: &str) ->
         rule: rule("USD/EUR", Condition::Below, 0.85),
         webhook_url: Some(url.to_owned()),
         webhook_secret: Some(secret.to_owned()),
+        owner: Default::default(),
     };
     store.create_alert(&new).await.unwrap()
 }
@@ -127,6 +129,7 @@ pub fn newest(limit: u32, offset: u32) -> TriggerFilter {
         offset,
         alert_id: None,
         pair: None,
+        owner: Default::default(),
     }
 }
 

@@ -10,6 +10,7 @@ use fxmon_adapters::memory::MemoryBus;
 use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_adapters::webhook::HttpWebhookSender;
 use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
+use fxmon_app::net_guard::TargetPolicy;
 use fxmon_app::ports::{
     AlertStore, AlertTrigger, DeliveryOutbox, DeliveryState, DeliveryTarget, NewAlert,
     PendingDelivery, StoreError, TriggerFilter, TriggerWrite,
@@ -99,7 +100,9 @@ async fn a_target_down_for_two_seconds_then_receives_every_event_exactly_once() 
         .map(|id| (delivery(id, &receiver.url), now))
         .collect();
     let policy = quick_policy();
-    let sender = Arc::new(HttpWebhookSender::new(Duration::from_secs(2)).unwrap());
+    let sender = Arc::new(
+        HttpWebhookSender::new(Duration::from_secs(2), TargetPolicy::AllowPrivate).unwrap(),
+    );
     let shutdown = CancellationToken::new();
     let worker = tokio::spawn(delivery::serve(
         outbox.clone(),
@@ -157,6 +160,7 @@ async fn over_the_sqlite_outbox_a_webhook_failing_twice_shows_delivered_after_th
         rule: AlertRule::new(0, "EUR/USD".parse().unwrap(), Condition::Above, 1.1),
         webhook_url: Some(receiver.url.clone()),
         webhook_secret: Some(SECRET.to_owned()),
+        owner: Default::default(),
     };
     let alert_id = store.create_alert(&new).await.unwrap().rule.id;
     let trigger = AlertTrigger {
@@ -186,7 +190,9 @@ async fn over_the_sqlite_outbox_a_webhook_failing_twice_shows_delivered_after_th
     };
     assert!(store.record_trigger(&write).await.unwrap());
 
-    let sender = Arc::new(HttpWebhookSender::new(Duration::from_secs(2)).unwrap());
+    let sender = Arc::new(
+        HttpWebhookSender::new(Duration::from_secs(2), TargetPolicy::AllowPrivate).unwrap(),
+    );
     let shutdown = CancellationToken::new();
     let worker = tokio::spawn(delivery::serve(
         store.clone(),
@@ -201,6 +207,7 @@ async fn over_the_sqlite_outbox_a_webhook_failing_twice_shows_delivered_after_th
         offset: 0,
         alert_id: Some(alert_id),
         pair: None,
+        owner: Default::default(),
     };
     let started = Instant::now();
     let deliveries = loop {

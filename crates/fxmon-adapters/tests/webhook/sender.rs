@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use fxmon_adapters::webhook::{self, HttpWebhookSender, WebhookClientError};
+use fxmon_app::net_guard::TargetPolicy;
 use fxmon_app::ports::{WebhookError, WebhookSender};
 
 use crate::receiver::{closed_port_url, header, Answer, Receiver, SECRET};
@@ -10,7 +11,7 @@ use crate::receiver::{closed_port_url, header, Answer, Receiver, SECRET};
 const BODY: &str = r#"{"event_id":"7-1764151200000","alert_id":7,"pair":"EUR/USD","condition":"above","threshold":1.1,"current_rate":1.1042,"message":"EUR/USD above 1.1 — now 1.1042","triggered_at":"2025-11-26T10:00:00Z"}"#;
 
 fn sender() -> HttpWebhookSender {
-    HttpWebhookSender::new(Duration::from_secs(5)).unwrap()
+    HttpWebhookSender::new(Duration::from_secs(5), TargetPolicy::AllowPrivate).unwrap()
 }
 
 async fn send_to(receiver: &Receiver) -> Result<(), WebhookError> {
@@ -123,7 +124,8 @@ async fn a_redirect_is_not_followed_and_refuses() {
 #[tokio::test]
 async fn a_target_that_does_not_answer_in_time_is_transient() {
     let receiver = Receiver::spawn(Answer::Stall(Duration::from_secs(5))).await;
-    let sender = HttpWebhookSender::new(Duration::from_millis(200)).unwrap();
+    let sender =
+        HttpWebhookSender::new(Duration::from_millis(200), TargetPolicy::AllowPrivate).unwrap();
     let started = Instant::now();
     let error = sender
         .send(&receiver.url, SECRET, "e1", BODY)
@@ -157,7 +159,7 @@ async fn a_url_that_is_not_http_is_refused_at_once() {
 #[test]
 fn a_zero_timeout_is_rejected() {
     assert!(matches!(
-        HttpWebhookSender::new(Duration::ZERO),
+        HttpWebhookSender::new(Duration::ZERO, TargetPolicy::AllowPrivate),
         Err(WebhookClientError::ZeroTimeout)
     ));
 }

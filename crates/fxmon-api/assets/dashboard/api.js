@@ -34,7 +34,7 @@ export function pairPath(pair) {
   return `${encodeURIComponent(base)}/${encodeURIComponent(quote)}`;
 }
 
-/** Health is 200 when healthy or degraded and 503 when unhealthy; both carry the report. */
+/** Health (liveness) is 200 whenever fxmon serves; the report says healthy, degraded or unhealthy. */
 export async function health() {
   const response = await fetch('/health', { headers: { accept: 'application/json' } });
   return response.json();

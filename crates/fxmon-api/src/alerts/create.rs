@@ -3,8 +3,9 @@
 
 use axum::extract::State;
 use axum::http::{header, HeaderName, StatusCode};
-use axum::Json;
+use axum::{Extension, Json};
 use chrono::Utc;
+use fxmon_app::net_guard::TargetPolicy;
 use fxmon_app::ports;
 use fxmon_core::alert::{Direction, Frequency};
 use fxmon_core::{AlertRule, Condition};
@@ -16,6 +17,7 @@ use super::input::{self, invalid_rule, present, store_failure};
 use super::views::{AlertView, CreatedAlertView};
 use super::webhook;
 use super::wire::{AlertCondition, AlertDirection, AlertFrequency};
+use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, ApiJson};
 use crate::state::ApiDeps;
@@ -61,7 +63,8 @@ pub struct NewAlert {
     #[schema(value_type = String, format = DateTime, example = "2026-12-31T00:00:00Z")]
     pub expires_at: Option<String>,
     /// An `http` or `https` URL to POST each trigger to, signed: the 201 returns the
-    /// signing secret, once.
+    /// signing secret, once. Its host must resolve, and only to public addresses, unless
+    /// fxmon runs with `--webhook-allow-private`.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = String, example = "https://hooks.example.com/fx")]
     pub webhook_url: Option<String>,
@@ -83,6 +86,8 @@ pub struct NewAlert {
 ))]
 pub async fn create_alert(
     State(deps): State<ApiDeps>,
+    Extension(targets): Extension<TargetPolicy>,
+    caller: Caller,
     ApiJson(body): ApiJson<NewAlert>,
 ) -> Result<
     (
@@ -93,7 +98,11 @@ pub async fn create_alert(
     ApiError,
 > {
     let now = Utc::now();
-    let new = new_alert(body, now)?;
+    let mut new = new_alert(body, now)?;
+    new.owner = caller.owner();
+    if let Some(url) = &new.webhook_url {
+        webhook::check_target(url, targets).await?;
+    }
     let record = deps
         .alerts
         .create_alert(&new)
@@ -148,5 +157,6 @@ fn new_alert(body: NewAlert, now: chrono::DateTime<Utc>) -> Result<ports::NewAle
         rule,
         webhook_secret: webhook_url.as_ref().map(|_| webhook::new_secret()),
         webhook_url,
+        owner: None,
     })
 }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::views::TriggerView;
+use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, ApiQuery};
 use crate::params::within;
@@ -40,6 +41,7 @@ pub struct AlertHistoryParams {
     ))]
 pub async fn list_alert_history(
     State(deps): State<ApiDeps>,
+    caller: Caller,
     ApiQuery(params): ApiQuery<AlertHistoryParams>,
 ) -> Result<Json<Vec<TriggerView>>, ApiError> {
     let filter = TriggerFilter {
@@ -50,6 +52,8 @@ pub async fn list_alert_history(
             .pair
             .map(|raw| extract::pair("pair", &raw))
             .transpose()?,
+        // Only the caller's alerts' triggers: another key's `alert_id` lists nothing.
+        owner: caller.owned(),
     };
     let triggers = deps.alerts.triggers(&filter).await?;
     Ok(Json(triggers.into_iter().map(TriggerView::from).collect()))

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::input::{self, alert_id, no_alert, present, store_failure};
 use super::views::AlertView;
+use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{self, ApiJson, ApiPath, ApiQuery};
 use crate::state::ApiDeps;
@@ -61,6 +62,7 @@ pub struct AlertsParams {
 ))]
 pub async fn list_alerts(
     State(deps): State<ApiDeps>,
+    caller: Caller,
     ApiQuery(params): ApiQuery<AlertsParams>,
 ) -> Result<Json<Vec<AlertView>>, ApiError> {
     let filter = AlertFilter {
@@ -69,6 +71,7 @@ pub async fn list_alerts(
             .pair
             .map(|raw| extract::pair("pair", &raw))
             .transpose()?,
+        owner: caller.owned(),
     };
     let alerts = deps.alerts.list_alerts(&filter).await?;
     let now = Utc::now();
@@ -88,14 +91,11 @@ pub async fn list_alerts(
     ))]
 pub async fn get_alert(
     State(deps): State<ApiDeps>,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<AlertView>, ApiError> {
     let id = alert_id(&id)?;
-    let record = deps
-        .alerts
-        .get_alert(id)
-        .await?
-        .ok_or_else(|| no_alert(id))?;
+    let record = owned_alert(&deps, caller, id).await?;
     Ok(Json(AlertView::new(record, Utc::now())))
 }
 
@@ -116,10 +116,12 @@ pub async fn get_alert(
     ))]
 pub async fn update_alert(
     State(deps): State<ApiDeps>,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AlertChange>,
 ) -> Result<Json<AlertView>, ApiError> {
     let id = alert_id(&id)?;
+    owned_alert(&deps, caller, id).await?;
     let patch = AlertPatch {
         active: body.active,
         threshold: body.threshold.as_ref().map(input::threshold).transpose()?,
@@ -165,12 +167,29 @@ pub async fn update_alert(
     ))]
 pub async fn delete_alert(
     State(deps): State<ApiDeps>,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = alert_id(&id)?;
+    owned_alert(&deps, caller, id).await?;
     if !deps.alerts.delete_alert(id).await? {
         return Err(no_alert(id));
     }
     tracing::info!(alert_id = id, "Alert deleted.");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Alert `id`, if it exists and `caller` owns it (401 or 403 otherwise).
+pub(super) async fn owned_alert(
+    deps: &ApiDeps,
+    caller: Caller,
+    id: i64,
+) -> Result<fxmon_app::ports::AlertRecord, ApiError> {
+    let record = deps
+        .alerts
+        .get_alert(id)
+        .await?
+        .ok_or_else(|| no_alert(id))?;
+    caller.check_owner(id, record.owner)?;
+    Ok(record)
 }

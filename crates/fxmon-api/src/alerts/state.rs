@@ -89,6 +89,7 @@ mod tests {
             created_at: at("2026-10-30T00:00:00Z"),
             deleted_at: None,
             webhook_url: None,
+            owner: None,
         }
     }
 

@@ -31,6 +31,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             JsonRejection::MissingJsonContentType(_) => ApiError::Malformed(
                 "the body must be JSON, sent with Content-Type: application/json".into(),
             ),
+            other if other.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::TooLarge(format!(
+                    "the body is larger than this server accepts ({}); send a smaller one",
+                    other.body_text()
+                ))
+            }
             other => {
                 ApiError::Malformed(format!("the body is not valid JSON: {}", other.body_text()))
             }

@@ -11,6 +11,7 @@ use fxmon_adapters::memory::{MemoryBus, MemoryRateCache};
 use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_api::{router, ApiDeps, ApiSettings, LiveFeed};
 use fxmon_app::health::HealthDeps;
+use fxmon_app::net_guard::TargetPolicy;
 use fxmon_app::ports::{AlertStore, AlertTrigger, TriggerWrite};
 use fxmon_app::Tracked;
 use fxmon_core::{Condition, Pair, RuleState};
@@ -23,7 +24,18 @@ pub struct TestApi {
     router: Router,
 }
 
+/// The API over a fresh store, allowing webhooks on any address: the tests' URLs
+/// (`hooks.example.com`, loopback receivers) must not depend on DNS.
 pub async fn api() -> TestApi {
+    let settings = ApiSettings {
+        webhook_targets: TargetPolicy::AllowPrivate,
+        ..ApiSettings::default()
+    };
+    api_with(settings).await
+}
+
+/// The API over a fresh store, with `settings`.
+pub async fn api_with(settings: ApiSettings) -> TestApi {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(
         SqliteStore::open(&dir.path().join("fxmon.db"))
@@ -34,6 +46,7 @@ pub async fn api() -> TestApi {
     let deps = ApiDeps {
         store: store.clone(),
         alerts: store.clone(),
+        keys: store.clone(),
         cache: cache.clone(),
         health: HealthDeps {
             store: store.clone(),
@@ -48,7 +61,7 @@ pub async fn api() -> TestApi {
     TestApi {
         _dir: dir,
         store,
-        router: router(deps, &ApiSettings::default()),
+        router: router(deps, &settings),
     }
 }
 

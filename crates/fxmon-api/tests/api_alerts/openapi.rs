@@ -10,12 +10,32 @@ async fn every_alert_operation_is_in_the_openapi_document_with_its_errors() {
     let (_, openapi) = fxmon_api::routes();
     let document = serde_json::to_value(&openapi).unwrap();
     let operations = [
-        ("/alerts", "post", &["201", "400", "404", "422"][..]),
-        ("/alerts", "get", &["200", "404", "422"]),
-        ("/alerts/{id}", "get", &["200", "404", "422"]),
-        ("/alerts/{id}", "patch", &["200", "400", "404", "422"]),
-        ("/alerts/{id}", "delete", &["204", "404", "422"]),
-        ("/alerts/history", "get", &["200", "404", "422"]),
+        (
+            "/alerts",
+            "post",
+            &["201", "400", "401", "404", "413", "422", "429"][..],
+        ),
+        ("/alerts", "get", &["200", "401", "404", "422", "429"]),
+        (
+            "/alerts/{id}",
+            "get",
+            &["200", "401", "403", "404", "422", "429"],
+        ),
+        (
+            "/alerts/{id}",
+            "patch",
+            &["200", "400", "401", "403", "404", "413", "422", "429"],
+        ),
+        (
+            "/alerts/{id}",
+            "delete",
+            &["204", "401", "403", "404", "422", "429"],
+        ),
+        (
+            "/alerts/history",
+            "get",
+            &["200", "401", "404", "422", "429"],
+        ),
     ];
     for (path, method, statuses) in operations {
         let operation = &document["paths"][path][method];

@@ -87,6 +87,7 @@ async fn an_alert_past_its_expiry_is_expired() {
         rule,
         webhook_url: None,
         webhook_secret: None,
+        owner: Default::default(),
     };
     let id = api.store.create_alert(&new).await.unwrap().rule.id;
     assert_eq!(shown(&api, id).await["state"], "expired");

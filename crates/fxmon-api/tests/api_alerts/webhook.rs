@@ -88,3 +88,84 @@ async fn a_webhook_url_that_is_not_http_with_a_host_is_a_422_naming_it() {
     }
     assert_eq!(api.active_ids().await, Vec::<i64>::new());
 }
+
+/// The API as `fxmon` starts by default: webhooks to public addresses only.
+async fn guarded_api() -> crate::harness::TestApi {
+    crate::harness::api_with(fxmon_api::ApiSettings::default()).await
+}
+
+const LOCAL_TARGETS: [(&str, &str); 4] = [
+    ("http://127.0.0.1:9/", "127.0.0.1, a loopback address"),
+    (
+        "http://169.254.169.254/latest/meta-data",
+        "169.254.169.254, a cloud metadata address",
+    ),
+    (
+        "http://[::ffff:10.0.0.1]/",
+        "::ffff:10.0.0.1, a private address",
+    ),
+    // A name: refused for what it resolves to.
+    ("http://localhost:8080/", "a loopback address"),
+];
+
+#[tokio::test]
+async fn a_webhook_on_a_non_public_address_is_a_422_naming_the_address_and_the_flag() {
+    let api = guarded_api().await;
+    for (url, reason) in LOCAL_TARGETS {
+        let reply = api.post("/alerts", with_webhook(json!(url))).await;
+        let detail = problem(
+            &reply,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("webhook_url"),
+        );
+        assert!(detail.starts_with("webhook_url "), "{url}: {detail}");
+        assert!(detail.contains(reason), "{url}: {detail}");
+        assert!(
+            detail.ends_with("start fxmon with --webhook-allow-private to allow it"),
+            "{url}: {detail}"
+        );
+    }
+    let localhost = api
+        .post("/alerts", with_webhook(json!("http://localhost:8080/")))
+        .await;
+    let detail = localhost.body["detail"].as_str().unwrap();
+    assert!(detail.starts_with("webhook_url resolves to "), "{detail}");
+    assert_eq!(api.active_ids().await, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn a_webhook_host_that_does_not_resolve_is_a_422() {
+    let api = guarded_api().await;
+    let reply = api
+        .post(
+            "/alerts",
+            with_webhook(json!("https://no-such-host.invalid/hook")),
+        )
+        .await;
+    let detail = problem(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("webhook_url"),
+    );
+    assert!(detail.contains("resolve"), "{detail}");
+    assert_eq!(api.active_ids().await, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn a_public_webhook_address_is_accepted_by_default() {
+    let api = guarded_api().await;
+    let created = api
+        .create_with(with_webhook(json!("https://93.184.216.34/hook")))
+        .await;
+    assert_eq!(created["webhook_url"], "https://93.184.216.34/hook");
+}
+
+#[tokio::test]
+async fn with_private_targets_allowed_every_local_webhook_is_accepted() {
+    let api = api().await;
+    for (url, _) in LOCAL_TARGETS {
+        let created = api.create_with(with_webhook(json!(url))).await;
+        assert_eq!(created["webhook_url"], url);
+    }
+    assert_eq!(api.active_ids().await.len(), LOCAL_TARGETS.len());
+}

@@ -33,6 +33,21 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Reads a response whole.
+    pub async fn read(response: axum::response::Response) -> Self {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        Self {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.bytes)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
@@ -59,6 +74,7 @@ impl TestApi {
         let deps = ApiDeps {
             store: store.clone(),
             alerts: store.clone(),
+            keys: store.clone(),
             cache: cache.clone(),
             health: HealthDeps {
                 store: store.clone(),
@@ -85,17 +101,7 @@ impl TestApi {
             .oneshot(request)
             .await
             .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            bytes,
-        }
+        Answer::read(response).await
     }
 
     pub async fn get(&self, uri: &str) -> Answer {

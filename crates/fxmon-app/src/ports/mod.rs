@@ -2,6 +2,7 @@
 
 pub mod bus;
 pub mod cache;
+pub mod keys;
 pub mod source;
 pub mod store;
 pub mod webhook;
@@ -10,11 +11,12 @@ pub use bus::{
     BusError, BusPublisher, BusSubscriber, Delivery, Topic, ALERTER_GROUP, PROCESSOR_GROUP,
 };
 pub use cache::{CacheError, Quote, RateCache};
+pub use keys::{ApiKey, KeyStore};
 pub use source::{FetchedRates, RateSource, SourceError};
 pub use store::{
     delivery_target, AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, BoxError,
     DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget, HistoryQuery, NewAlert, Order,
-    PendingDelivery, RatePoint, RateStore, StoreError, StoredRate, TriggerFilter, TriggerRecord,
-    TriggerWrite,
+    OwnerFilter, PendingDelivery, RatePoint, RateStore, StoreError, StoredRate, TriggerFilter,
+    TriggerRecord, TriggerWrite,
 };
 pub use webhook::{WebhookError, WebhookSender};

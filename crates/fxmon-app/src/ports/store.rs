@@ -134,6 +134,8 @@ pub struct AlertRecord {
     pub state: RuleState,
     /// Where triggers are POSTed, if anywhere.
     pub webhook_url: Option<String>,
+    /// The API key that created it, if any.
+    pub owner: Option<i64>,
 }
 
 /// An alert to create.
@@ -144,6 +146,8 @@ pub struct NewAlert {
     pub webhook_url: Option<String>,
     /// The HMAC-SHA256 key of the webhook's signatures (shown to the user once, at creation).
     pub webhook_secret: Option<String>,
+    /// The API key that creates it, if any: only that key can see or change it.
+    pub owner: Option<i64>,
 }
 
 /// Which alerts to list. Deleted alerts are never listed.
@@ -152,6 +156,19 @@ pub struct AlertFilter {
     /// Only alerts that are active (not paused, fired-once or expired).
     pub active_only: bool,
     pub pair: Option<Pair>,
+    pub owner: OwnerFilter,
+}
+
+/// Whose alerts (or triggers of whose alerts) to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OwnerFilter {
+    /// Everyone's: for the services, which work on every alert.
+    #[default]
+    Any,
+    /// Alerts created without an API key.
+    Unowned,
+    /// Alerts created with this API key.
+    Key(i64),
 }
 
 /// A change to an alert; `None` leaves a field as it is. Changing the threshold or the
@@ -172,6 +189,8 @@ pub struct TriggerFilter {
     pub offset: u32,
     pub alert_id: Option<i64>,
     pub pair: Option<Pair>,
+    /// Only triggers of these owners' alerts.
+    pub owner: OwnerFilter,
 }
 
 /// A row of `alert_history`, with the state of its deliveries.

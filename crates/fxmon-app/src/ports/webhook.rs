@@ -15,8 +15,9 @@ pub enum WebhookError {
         /// How long the target asked us to wait (`Retry-After`), if it said.
         retry_after: Option<Duration>,
     },
-    /// The target refused the event (a 4xx other than 408 and 429, or a redirect):
-    /// sending it again cannot help, so the delivery gives up at once.
+    /// The target refused the event (a 4xx other than 408 and 429, or a redirect), or fxmon
+    /// refused the target (a non-public address): sending it again cannot help, so the
+    /// delivery gives up at once.
     #[error("{reason}")]
     Permanent { reason: String },
 }

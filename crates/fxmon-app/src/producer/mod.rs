@@ -80,6 +80,7 @@ pub async fn serve(
     config: ProducerConfig,
     shutdown: CancellationToken,
 ) -> Result<(), BusError> {
+    crate::metrics::start_producer();
     let mut producer = Producer::new(deps, config);
     loop {
         let ControlFlow::Continue(delay) = producer.poll(&shutdown).await? else {
@@ -132,10 +133,12 @@ impl Producer {
     /// Fetches once, publishes what passed the screen and looks at the feed's staleness;
     /// returns the delay until the next poll.
     async fn poll(&mut self, shutdown: &CancellationToken) -> Flow<Duration> {
+        let started = std::time::Instant::now();
         let fetched = tokio::select! {
             fetched = self.deps.source.fetch() => fetched,
             () = shutdown.cancelled() => return Ok(ControlFlow::Break(())),
         };
+        crate::metrics::record_duration(crate::metrics::FETCH_DURATION, started.elapsed());
         let now = self.clock.now();
         let jitter = rand::thread_rng().gen::<f64>();
         let delay = match fetched {

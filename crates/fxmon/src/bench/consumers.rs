@@ -8,6 +8,7 @@ use anyhow::Context;
 use fxmon_adapters::webhook::{HttpWebhookSender, DEFAULT_TIMEOUT};
 use fxmon_app::alerter::{self, Alerter, AlerterDeps};
 use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
+use fxmon_app::net_guard::TargetPolicy;
 use fxmon_app::ports::{RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
 use fxmon_app::Tracked;
@@ -34,33 +35,37 @@ impl Consumers {
     }
 }
 
-/// Spawns the processor, the alerter and the delivery worker.
+/// Spawns `processors` processors (one consumer group), the alerter and the delivery
+/// worker.
 pub fn spawn(
     services: &mut Services,
     tracked: &Tracked,
     bus: &Bus,
     stores: &Stores,
     cache: Arc<dyn RateCache>,
+    processors: u16,
 ) -> anyhow::Result<Consumers> {
     let consumers = Consumers {
         stored: Progress::default(),
         evaluated: Progress::default(),
     };
-    let processor = Processor::new(
-        ProcessorDeps {
-            store: stores.rates.clone(),
-            cache,
-            dead_letters: bus.publisher()?,
-        },
-        tracked.clone(),
-    );
-    let inbox = consumers
-        .stored
-        .watch(bus.subscribe(Topic::Rates, PROCESSOR_GROUP)?);
-    services.spawn(
-        "processor",
-        processor::serve(processor, inbox, STORE_RETRY, services.token()),
-    );
+    for _ in 0..processors {
+        let processor = Processor::new(
+            ProcessorDeps {
+                store: stores.rates.clone(),
+                cache: cache.clone(),
+                dead_letters: bus.publisher()?,
+            },
+            tracked.clone(),
+        );
+        let inbox = consumers
+            .stored
+            .watch(bus.subscribe(Topic::Rates, PROCESSOR_GROUP)?);
+        services.spawn(
+            "processor",
+            processor::serve(processor, inbox, STORE_RETRY, services.token()),
+        );
+    }
     let publisher = bus.publisher()?;
     let waker = DeliveryWaker::new();
     let alerter = Alerter::new(AlerterDeps {
@@ -79,8 +84,9 @@ pub fn spawn(
         "alerter",
         alerter::serve(alerter, inbox, STORE_RETRY, services.token()),
     );
-    let webhooks =
-        HttpWebhookSender::new(DEFAULT_TIMEOUT).context("Failed to build the webhook client.")?;
+    // The bench's rules have no webhooks; the default guard is what production runs with.
+    let webhooks = HttpWebhookSender::new(DEFAULT_TIMEOUT, TargetPolicy::PublicOnly)
+        .context("Failed to build the webhook client.")?;
     services.spawn(
         "delivery",
         delivery::serve(

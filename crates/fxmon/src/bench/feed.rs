@@ -19,6 +19,8 @@ pub const AMPLITUDE: f64 = 0.002;
 /// Builds the benchmark's snapshots, one after the other.
 pub struct Feed {
     source: String,
+    /// The sources snapshots go out under, in turn (one bus key each).
+    sources: Vec<String>,
     legs: Vec<(Pair, f64, f64)>,
     next: u64,
     last_as_of: Option<DateTime<Utc>>,
@@ -27,6 +29,13 @@ pub struct Feed {
 impl Feed {
     /// A feed of `currencies` legs (all of the ECB's if `None`) under `source`.
     pub fn new(source: String, currencies: Option<u16>) -> anyhow::Result<Self> {
+        Self::spread(source, 1, currencies)
+    }
+
+    /// Like [`new`](Self::new), but snapshots take turns among `sources` sources named
+    /// `{source}-1` ... `{source}-N` (just `source` for one), each its own bus key, so
+    /// they spread over a topic's partitions as several providers' would.
+    pub fn spread(source: String, sources: u16, currencies: Option<u16>) -> anyhow::Result<Self> {
         let start = start_rates()?;
         let count = currencies.map_or(start.len(), usize::from).min(start.len());
         let legs = start
@@ -35,15 +44,20 @@ impl Feed {
             .enumerate()
             .map(|(i, (pair, rate))| (pair, rate, TAU * i as f64 / count as f64))
             .collect();
+        let sources = match sources {
+            0 | 1 => vec![source.clone()],
+            n => (1..=n).map(|i| format!("{source}-{i}")).collect(),
+        };
         Ok(Self {
             source,
+            sources,
             legs,
             next: 0,
             last_as_of: None,
         })
     }
 
-    /// The source name every snapshot carries (and the bus key).
+    /// The source name snapshots carry (with `-N` appended when spread over sources).
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -74,6 +88,7 @@ impl Feed {
         };
         self.last_as_of = Some(as_of);
         let angle = TAU * (self.next % PERIOD) as f64 / PERIOD as f64;
+        let source = self.sources[(self.next % self.sources.len() as u64) as usize].clone();
         self.next += 1;
         let rates = self
             .legs
@@ -83,7 +98,7 @@ impl Feed {
                 Some((*pair, Rate::new(rate).ok()?))
             })
             .collect();
-        RateSnapshot::new(as_of, Currency::USD, rates, self.source.clone())
+        RateSnapshot::new(as_of, Currency::USD, rates, source)
             .expect("the feed has legs, all against USD, and a source")
     }
 }
@@ -111,6 +126,18 @@ fn start_rates() -> anyhow::Result<BTreeMap<Pair, f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spread_feed_takes_turns_among_its_sources() {
+        let mut feed = Feed::spread("bench".into(), 3, Some(2)).unwrap();
+        let sources: Vec<String> = (0..6).map(|_| feed.next_snapshot().source).collect();
+        assert_eq!(
+            sources,
+            ["bench-1", "bench-2", "bench-3", "bench-1", "bench-2", "bench-3"]
+        );
+        let mut single = Feed::spread("bench".into(), 1, Some(2)).unwrap();
+        assert_eq!(single.next_snapshot().source, "bench");
+    }
 
     #[test]
     fn snapshots_have_increasing_distinct_as_of_times_and_every_leg() {

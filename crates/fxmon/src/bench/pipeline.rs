@@ -86,12 +86,23 @@ async fn bench(
     let stores = open_store(&backends.store).await?;
     let bus = Bus::open(&backends.bus, None).await?;
     let cache = open_cache(&backends.cache, None).await?;
-    let mut feed = Feed::new(format!("fxmon-bench-{id}"), args.run.currencies)?;
+    let mut feed = Feed::spread(
+        format!("fxmon-bench-{id}"),
+        args.sources,
+        args.run.currencies,
+    )?;
     let rule_ids = rules::create(stores.alerts.as_ref(), &feed).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(cancel_on_signal(shutdown.clone())?);
     let mut services = Services::new(shutdown.clone());
-    let consumers = consumers::spawn(&mut services, &tracked, &bus, &stores, cache)?;
+    let consumers = consumers::spawn(
+        &mut services,
+        &tracked,
+        &bus,
+        &stores,
+        cache,
+        args.processors,
+    )?;
     let log = Arc::new(PublishLog::default());
     let heard = Listened::default();
     let listener = bus.subscribe(Topic::Alerts, "fxmon-bench-alerts")?;
@@ -240,6 +251,8 @@ fn print(args: &BenchPipelineArgs, backends: &BackendArgs, feed: &Feed, m: &Meas
             .text("store", names.store)
             .text("cache", names.cache)
             .with("rate", args.rate.map_or(Value::Null, Value::Number))
+            .count("processors", u64::from(args.processors))
+            .count("sources", u64::from(args.sources))
             .number("duration_s", seconds)
             .count("rows_per_snapshot", feed.rows_per_snapshot())
             .count("snapshots", m.stored)

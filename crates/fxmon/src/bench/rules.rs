@@ -18,6 +18,7 @@ pub async fn create(alerts: &dyn AlertStore, feed: &Feed) -> anyhow::Result<Vec<
         .list_alerts(&AlertFilter {
             active_only: true,
             pair: None,
+            owner: Default::default(),
         })
         .await
         .context("Failed to list the store's alert rules.")?;
@@ -41,6 +42,7 @@ pub async fn create(alerts: &dyn AlertStore, feed: &Feed) -> anyhow::Result<Vec<
                 rule,
                 webhook_url: None,
                 webhook_secret: None,
+                owner: Default::default(),
             };
             let created = alerts
                 .create_alert(&new)

@@ -1,9 +1,12 @@
 //! Which backends a process uses: bus, store and cache, each with its connection settings.
-//! Secrets belong in the URLs' environment variables, never on the command line.
+//! Secrets belong in the environment variables (or their `_FILE` variants), never on the
+//! command line; `Debug` masks them (docs/CONNECTIONS.md).
 
+use std::fmt;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use fxmon_app::redact;
 
 /// The message bus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,7 +36,7 @@ pub enum CacheKind {
 }
 
 /// The bus and how to reach it.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct BusArgs {
     /// Message bus.
     #[arg(long, env = "FXMON_BUS", default_value = "memory")]
@@ -50,14 +53,15 @@ pub struct BusArgs {
     #[arg(long, env = "FXMON_KAFKA_PARTITIONS", default_value_t = 6, value_parser = clap::value_parser!(i32).range(1..=1000))]
     pub kafka_partitions: i32,
     /// librdkafka properties passed through, `KEY=VALUE`, comma-separated (e.g.
-    /// `security.protocol=SASL_SSL,sasl.mechanism=PLAIN`). Put secrets such as
-    /// `sasl.password` in the environment variable, not on the command line.
+    /// `security.protocol=SASL_SSL,sasl.mechanism=PLAIN`). Secrets such as `sasl.password`
+    /// are refused here: set them in the variable or a file named by
+    /// FXMON_KAFKA_PROPERTIES_FILE.
     #[arg(long, env = "FXMON_KAFKA_PROPERTIES", value_delimiter = ',', value_parser = property, hide_env_values = true)]
     pub kafka_property: Vec<(String, String)>,
 }
 
 /// The store and how to reach it.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct StoreArgs {
     /// Store.
     #[arg(long, env = "FXMON_STORE", default_value = "sqlite")]
@@ -65,8 +69,9 @@ pub struct StoreArgs {
     /// Directory of the embedded store (the SQLite file `fxmon.db` lives here).
     #[arg(long, env = "FXMON_DATA_DIR", default_value = "./fxmon-data")]
     pub data_dir: PathBuf,
-    /// PostgreSQL URL, e.g. `postgres://fxmon@db:5432/fxmon?sslmode=require`; with a
-    /// password, set it through this variable rather than the command line.
+    /// PostgreSQL URL, e.g. `postgres://fxmon@db:5432/fxmon?sslmode=require`. One with a
+    /// password is refused here: set the variable or a file named by
+    /// FXMON_DATABASE_URL_FILE.
     #[arg(long, env = "FXMON_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 }
@@ -79,12 +84,13 @@ impl StoreArgs {
 }
 
 /// The cache and how to reach it.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct CacheArgs {
     /// Cache of latest rates.
     #[arg(long, env = "FXMON_CACHE", default_value = "memory")]
     pub cache: CacheKind,
-    /// Redis URL (`redis://` or `rediss://` for TLS, credentials in the URL).
+    /// Redis URL (`redis://`, or `rediss://` for TLS). One with a password is refused
+    /// here: set the variable or a file named by FXMON_REDIS_URL_FILE.
     #[arg(
         long,
         env = "FXMON_REDIS_URL",
@@ -109,6 +115,41 @@ pub struct BackendArgs {
     pub cache: CacheArgs,
 }
 
+impl fmt::Debug for BusArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BusArgs")
+            .field("bus", &self.bus)
+            .field("kafka_brokers", &self.kafka_brokers)
+            .field("kafka_prefix", &self.kafka_prefix)
+            .field("kafka_partitions", &self.kafka_partitions)
+            .field("kafka_property", &redact::properties(&self.kafka_property))
+            .finish()
+    }
+}
+
+impl fmt::Debug for StoreArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreArgs")
+            .field("store", &self.store)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact::url),
+            )
+            .finish()
+    }
+}
+
+impl fmt::Debug for CacheArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CacheArgs")
+            .field("cache", &self.cache)
+            .field("redis_url", &redact::url(&self.redis_url))
+            .field("redis_prefix", &self.redis_prefix)
+            .finish()
+    }
+}
+
 fn property(raw: &str) -> Result<(String, String), String> {
     let (key, value) = raw
         .split_once('=')
@@ -117,4 +158,33 @@ fn property(raw: &str) -> Result<(String, String), String> {
         return Err(format!("{raw:?} has an empty key"));
     }
     Ok((key.trim().to_owned(), value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    #[test]
+    fn debug_output_masks_every_connection_secret() {
+        let cli = Cli::try_parse_from([
+            "fxmon",
+            "run",
+            "--database-url",
+            "postgres://u:marker-pg@db/fxmon",
+            "--redis-url",
+            "rediss://:marker-redis@cache:6380",
+            "--kafka-property",
+            "sasl.username=u,sasl.password=marker-kafka",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        let shown = format!("{args:?}");
+        assert!(!shown.contains("marker"), "{shown}");
+        assert!(shown.contains("postgres://u:***@db/fxmon"), "{shown}");
+        assert!(shown.contains("sasl.username=u"), "{shown}");
+    }
 }

@@ -30,6 +30,14 @@ pub struct BenchPipelineArgs {
     /// throughput run).
     #[arg(long, env = "FXMON_BENCH_RATE", value_name = "SNAPSHOTS_PER_SEC", allow_negative_numbers = true, value_parser = positive_secs)]
     pub rate: Option<f64>,
+    /// Processors sharing the work, in one consumer group (for the scaling curve; with
+    /// Kafka, each gets a share of the partitions).
+    #[arg(long, env = "FXMON_BENCH_PROCESSORS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub processors: u16,
+    /// Sources the snapshots take turns among, each its own bus key, so they spread over
+    /// the topic's partitions (--kafka-partitions); one source uses one partition.
+    #[arg(long, env = "FXMON_BENCH_SOURCES", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub sources: u16,
     #[command(flatten)]
     pub run: BenchRunArgs,
     #[command(flatten)]

@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod backends;
 mod bench;
+mod webhooks;
 
 pub use backends::{BackendArgs, BusArgs, BusKind, CacheArgs, CacheKind, StoreArgs, StoreKind};
 pub use bench::{BenchCommand, BenchLoadArgs, BenchPipelineArgs};
+pub use webhooks::WebhookArgs;
 
 /// Real-time foreign-exchange rate monitoring and alerting.
 #[derive(Debug, Parser)]
@@ -44,10 +46,39 @@ pub enum Command {
     Import(ImportCommand),
     /// Create or upgrade the store's schema, then exit.
     Migrate(StoreArgs),
+    /// Manage API keys: create (printed once), list, revoke. A running API honours a
+    /// change within a second.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
     /// Measure throughput and latency: the pipeline in this process, or load on a running
     /// deployment.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `fxmon apikey ...`.
+#[derive(Debug, Subcommand)]
+pub enum ApikeyCommand {
+    /// Create a key and print it once; only its SHA-256 digest is stored.
+    Create {
+        /// A label for the key, e.g. who or what uses it.
+        #[arg(long, env = "FXMON_APIKEY_NAME")]
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List every key (id, prefix, name, created, revoked); never the keys themselves.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a key by id; requests with it are refused from then on.
+    Revoke {
+        /// The key's id, as `list` shows it.
+        id: i64,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 /// What `import` can read.
@@ -92,7 +123,8 @@ pub enum SourceKind {
     ExchangerateApi,
     /// open.er-api.com's keyless v6 endpoint.
     OpenErApi,
-    /// exchangerate-api.com's keyed v6 endpoint; key from FXMON_EXCHANGERATE_API_KEY.
+    /// exchangerate-api.com's keyed v6 endpoint; key from FXMON_EXCHANGERATE_API_KEY (or the
+    /// file named by FXMON_EXCHANGERATE_API_KEY_FILE).
     ExchangerateApiV6,
     /// A seeded random walk from the latest ECB rates; no network.
     Simulate,
@@ -144,7 +176,8 @@ pub struct RunArgs {
     pub listen: SocketAddr,
     #[command(flatten)]
     pub pairs: PairsArgs,
-    /// On a first start with an empty store, load the bundled ECB history (1999 onwards).
+    /// On a first start with an empty store, load the bundled ECB history (1999 onwards);
+    /// a backfill an interrupted start left half done is finished.
     #[arg(long, env = "FXMON_BACKFILL_ECB")]
     pub backfill_ecb: bool,
     #[command(flatten)]
@@ -153,6 +186,8 @@ pub struct RunArgs {
     pub backends: BackendArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
 }
 
 /// The tracked pairs.
@@ -193,6 +228,8 @@ pub struct ProcessorArgs {
 pub struct AlerterArgs {
     #[command(flatten)]
     pub backends: BackendArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
 }
 
 /// Arguments of `api`.
@@ -207,6 +244,8 @@ pub struct ApiArgs {
     pub backends: BackendArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
 }
 
 /// The HTTP API's behaviour.
@@ -216,6 +255,26 @@ pub struct HttpArgs {
     /// `https://dash.example.com`. Default: none, so only pages served by fxmon itself.
     #[arg(long, env = "FXMON_CORS_ALLOW_ORIGINS", value_delimiter = ',', value_parser = origin)]
     pub cors_allow_origins: Vec<axum::http::HeaderValue>,
+    /// Require an API key for writes (alert changes) even while no key exists. Always on
+    /// when listening on a non-loopback address; otherwise writes need a key as soon as
+    /// one exists (`fxmon apikey create`).
+    #[arg(long, env = "FXMON_REQUIRE_AUTH")]
+    pub require_auth: bool,
+    /// Require an API key for reads too (rates, history, alerts...). /health, /ready, the
+    /// dashboard's files and the API docs stay open.
+    #[arg(long, env = "FXMON_PRIVATE_READS")]
+    pub private_reads: bool,
+    /// Requests per second allowed per client IP for requests without a key (bursts up
+    /// to the same number); 0 turns the limit off.
+    #[arg(long, env = "FXMON_RATE_LIMIT_PER_IP", default_value_t = 50.0, value_parser = non_negative)]
+    pub rate_limit_per_ip: f64,
+    /// Requests per second allowed per API key (bursts up to the same number); 0 turns
+    /// the limit off.
+    #[arg(long, env = "FXMON_RATE_LIMIT_PER_KEY", default_value_t = 200.0, value_parser = non_negative)]
+    pub rate_limit_per_key: f64,
+    /// The largest request body accepted, in bytes; larger ones get 413.
+    #[arg(long, env = "FXMON_MAX_BODY_BYTES", default_value_t = fxmon_api::DEFAULT_MAX_BODY_BYTES, value_parser = clap::value_parser!(usize))]
+    pub max_body_bytes: usize,
     /// Events `/stream` keeps for clients that reconnect with `Last-Event-ID`.
     #[arg(long, env = "FXMON_STREAM_BUFFER", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub stream_buffer: u32,
@@ -230,6 +289,17 @@ fn origin(raw: &str) -> Result<axum::http::HeaderValue, String> {
         ));
     }
     axum::http::HeaderValue::from_str(raw).map_err(|e| format!("{raw:?}: {e}"))
+}
+
+fn non_negative(raw: &str) -> Result<f64, String> {
+    let value: f64 = raw
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number"))?;
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(format!("{raw} must be zero or more"))
+    }
 }
 
 fn positive_secs(raw: &str) -> Result<f64, String> {

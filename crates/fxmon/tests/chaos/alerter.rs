@@ -57,6 +57,7 @@ async fn create(store: &PgStore, code: &'static str, condition: Condition, thres
         rule,
         webhook_url: None,
         webhook_secret: None,
+        owner: Default::default(),
     };
     let id = store.create_alert(&new).await.unwrap().rule.id;
     let above = condition == Condition::CrossesAbove;

@@ -16,7 +16,7 @@ pub(super) const RULE_COLUMNS: &str = "id, pair, condition, threshold, window_se
 /// The `user_alerts` columns `alert` reads.
 pub(super) const ALERT_COLUMNS: &str = "id, pair, condition, threshold, window_seconds, \
      direction, hysteresis, cooldown_seconds, frequency, expires_at, armed, last_fired_at, \
-     active, created_at, deleted_at, webhook_url";
+     active, created_at, deleted_at, webhook_url, owner_key_id";
 
 const ALERTS: &str = "user_alerts";
 
@@ -83,6 +83,7 @@ pub(super) fn alert(id: i64, row: &PgRow) -> Result<AlertRecord, Invalid> {
         deleted_at: column(ALERTS, id, row, "deleted_at")?,
         state: state(id, row)?,
         webhook_url: column(ALERTS, id, row, "webhook_url")?,
+        owner: column(ALERTS, id, row, "owner_key_id")?,
     })
 }
 

@@ -3,7 +3,7 @@
 //! A rule that fails `AlertRule::validate` is `StoreError::Rejected` with the core's
 //! `RuleError` itself as the source, so a caller can say which field was wrong.
 
-use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, NewAlert, StoreError};
+use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, NewAlert, OwnerFilter, StoreError};
 use fxmon_core::alert::RuleError;
 use fxmon_core::{AlertRule, RuleState};
 use sqlx::postgres::{PgPool, PgRow};
@@ -28,8 +28,9 @@ pub(super) async fn create(pool: &PgPool, alert: &NewAlert) -> Result<AlertRecor
     let sql = format!(
         "INSERT INTO user_alerts (pair, condition, threshold, window_seconds, direction,
                                   hysteresis, cooldown_seconds, frequency, expires_at,
-                                  webhook_url, webhook_secret, armed, last_fired_at, active)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, true)
+                                  webhook_url, webhook_secret, armed, last_fired_at, active,
+                                  owner_key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, true, $13)
          RETURNING {ALERT_COLUMNS}"
     );
     let row = sqlx::query(&sql)
@@ -45,6 +46,7 @@ pub(super) async fn create(pool: &PgPool, alert: &NewAlert) -> Result<AlertRecor
         .bind(&alert.webhook_url)
         .bind(&alert.webhook_secret)
         .bind(state.armed)
+        .bind(alert.owner)
         .fetch_one(pool)
         .await
         .map_err(store_error)?;
@@ -75,6 +77,15 @@ pub(super) async fn list(
     }
     if let Some(pair) = filter.pair {
         query.push(" AND pair = ").push_bind(pair.to_string());
+    }
+    match filter.owner {
+        OwnerFilter::Any => {}
+        OwnerFilter::Unowned => {
+            query.push(" AND owner_key_id IS NULL");
+        }
+        OwnerFilter::Key(key) => {
+            query.push(" AND owner_key_id = ").push_bind(key);
+        }
     }
     query.push(" ORDER BY id");
     let rows = query.build().fetch_all(pool).await.map_err(store_error)?;

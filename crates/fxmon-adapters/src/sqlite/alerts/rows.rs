@@ -17,7 +17,7 @@ pub(super) const RULE_COLUMNS: &str = "id, pair, condition, threshold, window_se
 /// The `user_alerts` columns `alert` reads.
 pub(super) const ALERT_COLUMNS: &str = "id, pair, condition, threshold, window_seconds, \
      direction, hysteresis, cooldown_seconds, frequency, expires_at, armed, last_fired_at, \
-     active, created_at, deleted_at, webhook_url";
+     active, created_at, deleted_at, webhook_url, owner_key_id";
 
 const ALERTS: &str = "user_alerts";
 
@@ -88,6 +88,7 @@ pub(super) fn alert(id: i64, row: &SqliteRow) -> Result<AlertRecord, Invalid> {
         deleted_at: deleted_at.as_deref().map(time::decode).transpose()?,
         state: state(id, row)?,
         webhook_url: column(ALERTS, id, row, "webhook_url")?,
+        owner: column(ALERTS, id, row, "owner_key_id")?,
     })
 }
 

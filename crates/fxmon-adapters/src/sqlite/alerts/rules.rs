@@ -4,7 +4,7 @@
 //! `RuleError` itself as the source, so a caller can say which field was wrong.
 
 use chrono::Utc;
-use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, NewAlert, StoreError};
+use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, NewAlert, OwnerFilter, StoreError};
 use fxmon_core::alert::RuleError;
 use fxmon_core::{AlertRule, RuleState};
 use sqlx::sqlite::{SqlitePool, SqliteRow};
@@ -30,8 +30,8 @@ pub(super) async fn create(pool: &SqlitePool, alert: &NewAlert) -> Result<AlertR
         "INSERT INTO user_alerts (pair, condition, threshold, window_seconds, direction,
                                   hysteresis, cooldown_seconds, frequency, expires_at,
                                   webhook_url, webhook_secret, armed, last_fired_at,
-                                  active, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 1, ?) RETURNING {ALERT_COLUMNS}"
+                                  active, created_at, owner_key_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 1, ?, ?) RETURNING {ALERT_COLUMNS}"
     );
     let row = sqlx::query(&sql)
         .bind(rule.pair.to_string())
@@ -47,6 +47,7 @@ pub(super) async fn create(pool: &SqlitePool, alert: &NewAlert) -> Result<AlertR
         .bind(&alert.webhook_secret)
         .bind(state.armed)
         .bind(time::encode(Utc::now())?)
+        .bind(alert.owner)
         .fetch_one(pool)
         .await
         .map_err(store_error)?;
@@ -77,6 +78,15 @@ pub(super) async fn list(
     }
     if let Some(pair) = filter.pair {
         query.push(" AND pair = ").push_bind(pair.to_string());
+    }
+    match filter.owner {
+        OwnerFilter::Any => {}
+        OwnerFilter::Unowned => {
+            query.push(" AND owner_key_id IS NULL");
+        }
+        OwnerFilter::Key(key) => {
+            query.push(" AND owner_key_id = ").push_bind(key);
+        }
     }
     query.push(" ORDER BY id");
     let rows = query.build().fetch_all(pool).await.map_err(store_error)?;
