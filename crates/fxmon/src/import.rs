@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::Context;
 use fxmon_adapters::ecb;
 use fxmon_app::ports::{HistoryQuery, RateStore, StoredRate};
+use fxmon_core::{Currency, Pair, Rate};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::ImportEcbArgs;
@@ -29,29 +30,48 @@ pub async fn import_ecb(args: ImportEcbArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The ECB's first reference rate (4 January 1999), which a finished backfill holds.
+const FIRST_ECB_DAY: &str = "1999-01-04T00:00:00Z";
+
 /// Loads the ECB history bundled in the binary (for `run --backfill-ecb`) when the store
-/// is empty, or finishes a backfill an earlier start left half done (its first day stored,
-/// its last not). Rows go in [`BATCH`] at a time, so memory stays bounded; a batch already
-/// stored is skipped row by row on the next try, so an interruption loses nothing.
+/// is empty, or finishes a backfill an earlier start left half done. Rows go in newest day
+/// first, [`BATCH`] at a time, so memory stays bounded: a store holding the first ECB day
+/// is complete (and is checked without parsing the history), one holding the bundled
+/// newest day but not the first is half done. A batch already stored is skipped row by
+/// row on the next try, so an interruption loses nothing.
 pub async fn backfill_shipped(store: &dyn RateStore) -> anyhow::Result<()> {
     let started = Instant::now();
-    let days =
-        ecb::parse(ecb::shipped_history()).context("The bundled ECB history is unreadable.")?;
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Ok(());
+    let first = StoredRate {
+        pair: Pair::new(Currency::EUR, Currency::USD)?,
+        rate: Rate::new(1.0)?,
+        timestamp: FIRST_ECB_DAY.parse()?,
+        source: ecb::SOURCE.to_owned(),
     };
-    let stored = |day| async move {
-        let row = ecb::to_stored_rates(std::slice::from_ref(day)).next();
-        anyhow::Ok(match row {
-            Some(row) => has_row(store, &row).await?,
-            None => true,
-        })
-    };
-    let empty = store.count_rates().await? == 0;
-    if !(empty || (stored(first).await? && !stored(last).await?)) {
+    // Not `count_rates`: counting reads the whole table into memory.
+    let empty = store.snapshot_at(None).await?.is_none();
+    if !empty && has_row(store, &first).await? {
         return Ok(());
     }
-    let mut rows = ecb::to_stored_rates(&days).peekable();
+    let days =
+        ecb::parse(ecb::shipped_history()).context("The bundled ECB history is unreadable.")?;
+    let Some(newest) = days.last() else {
+        return Ok(());
+    };
+    if !empty {
+        let row = ecb::to_stored_rates(std::slice::from_ref(newest)).next();
+        let started_before = match row {
+            Some(row) => has_row(store, &row).await?,
+            None => false,
+        };
+        if !started_before {
+            return Ok(());
+        }
+    }
+    let mut rows = days
+        .iter()
+        .rev()
+        .flat_map(|day| ecb::to_stored_rates(std::slice::from_ref(day)))
+        .peekable();
     let mut inserted = 0;
     while rows.peek().is_some() {
         let batch: Vec<StoredRate> = rows.by_ref().take(BATCH).collect();
@@ -137,8 +157,9 @@ mod tests {
     async fn a_backfill_interrupted_after_some_batches_is_finished_on_the_next_start() {
         let (_dir, store) = store().await;
         let all = shipped();
-        // What an interrupted start leaves: the first batches, committed.
-        store.insert_rates(&all[..2 * BATCH]).await.unwrap();
+        // What an interrupted start leaves: the first batches (the newest days), committed.
+        let newest_first: Vec<StoredRate> = all.iter().rev().take(2 * BATCH).cloned().collect();
+        store.insert_rates(&newest_first).await.unwrap();
         backfill_shipped(store.as_ref()).await.unwrap();
         assert_eq!(store.count_rates().await.unwrap(), all.len() as u64);
         // Complete now: another start adds nothing.
