@@ -5,6 +5,7 @@
 //!
 //! The IP is the TCP peer's: `X-Forwarded-For` is not trusted, since any client can send
 //! it. Behind a reverse proxy every request shares the proxy's IP; limit there instead.
+//! Loopback peers are not limited per IP (see `gate`); their keys still are.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

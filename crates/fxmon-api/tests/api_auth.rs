@@ -367,6 +367,13 @@ async fn each_ip_and_each_key_has_its_own_rate_with_429_and_retry_after() {
         .unwrap()
         .contains("this address"));
 
+    // A local client (the dashboard on the same machine) is not limited per IP.
+    for _ in 0..10 {
+        assert_eq!(
+            server.send(request("127.0.0.1", None)).await.status,
+            StatusCode::OK
+        );
+    }
     // Another address is not affected; a key from the limited address has its own rate.
     assert_eq!(
         server.send(request("198.51.100.8", None)).await.status,

@@ -265,7 +265,7 @@ pub struct HttpArgs {
     #[arg(long, env = "FXMON_PRIVATE_READS")]
     pub private_reads: bool,
     /// Requests per second allowed per client IP for requests without a key (bursts up
-    /// to the same number); 0 turns the limit off.
+    /// to the same number); loopback clients are not limited; 0 turns the limit off.
     #[arg(long, env = "FXMON_RATE_LIMIT_PER_IP", default_value_t = 50.0, value_parser = non_negative)]
     pub rate_limit_per_ip: f64,
     /// Requests per second allowed per API key (bursts up to the same number); 0 turns

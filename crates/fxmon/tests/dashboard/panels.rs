@@ -379,10 +379,11 @@ async fn a_failing_rate_source_puts_a_banner_on_the_page() {
             .starts_with("Rate source problem: exchangerate-api.com"),
         "{text}"
     );
-    let rows = browser
-        .eval("document.querySelector('#rates-table tbody').textContent")
-        .await;
-    assert_eq!(rows, "No rates yet: waiting for the first snapshot.");
+    // The table renders when `/rates` answers, which may come after the banner.
+    let empty = "document.querySelector('#rates-table tbody').textContent === \
+                 'No rates yet: waiting for the first snapshot.'";
+    let waited = browser.wait_for(empty, Duration::from_secs(10)).await;
+    waited.unwrap_or_else(|e| panic!("{e}{}", report(&browser, &fxmon)));
     assert!(
         browser.console_errors().is_empty(),
         "{}",
