@@ -16,6 +16,24 @@ export function init(onChange) {
     event.preventDefault();
     await create(onChange);
   });
+  const keyForm = document.getElementById('key-form');
+  keyForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = document.getElementById('api-key');
+    api.setApiKey(input.value.trim());
+    input.value = '';
+    showKey();
+    await onChange();
+  });
+  showKey();
+}
+
+/** Says which key this tab sends, by its prefix only. */
+function showKey() {
+  const key = api.apiKey();
+  document.getElementById('key-message').textContent = key
+    ? `This tab sends the key ${key.slice(0, 10)}…: its alerts are listed.`
+    : 'No key: requests go without one.';
 }
 
 /** `window` and `direction` belong to `change_pct` only. */

@@ -7,8 +7,22 @@ export class ApiError extends Error {
   }
 }
 
+const KEY = 'fxmon-api-key';
+
+/** The API key this tab sends (kept in sessionStorage: gone when the tab closes). */
+export function apiKey() {
+  return sessionStorage.getItem(KEY) ?? '';
+}
+
+export function setApiKey(key) {
+  if (key) sessionStorage.setItem(KEY, key);
+  else sessionStorage.removeItem(KEY);
+}
+
 async function call(method, path, body) {
   const init = { method, headers: { accept: 'application/json' } };
+  const key = apiKey();
+  if (key) init.headers['x-api-key'] = key;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);

@@ -4,6 +4,7 @@
 //! `$CARGO_TARGET_DIR/tmp/screenshots/`.
 
 mod browser;
+mod keys;
 mod panels;
 mod provider;
 #[path = "../support/mod.rs"]
@@ -50,6 +51,11 @@ impl Fxmon {
             base,
             _folder: folder,
         }
+    }
+
+    /// The `--data-dir` it runs on.
+    fn data_dir(&self) -> &std::path::Path {
+        self._folder.path()
     }
 }
 
