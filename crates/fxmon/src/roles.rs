@@ -14,7 +14,7 @@ use fxmon_app::alerter::{self, Alerter, AlerterDeps};
 use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
 use fxmon_app::health::HealthDeps;
 use fxmon_app::net_guard::TargetPolicy;
-use fxmon_app::ports::{KeyStore, RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
+use fxmon_app::ports::{BusSubscriber, KeyStore, RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
 use fxmon_app::producer::jump::JumpBound;
 use fxmon_app::producer::{self, FeedChecks, ProducerConfig, ProducerDeps};
@@ -100,6 +100,17 @@ pub fn spawn_alerter(
     targets: TargetPolicy,
 ) -> anyhow::Result<()> {
     let inbox = bus.subscribe(Topic::Rates, ALERTER_GROUP)?;
+    spawn_alerter_on(services, inbox, bus, stores, targets)
+}
+
+/// [`spawn_alerter`] on a given subscription to `fx-rates` (the benchmark's counts).
+pub fn spawn_alerter_on(
+    services: &mut Services,
+    inbox: Box<dyn BusSubscriber>,
+    bus: &Bus,
+    stores: &Stores,
+    targets: TargetPolicy,
+) -> anyhow::Result<()> {
     let publisher = bus.publisher()?;
     let waker = DeliveryWaker::new();
     let alerter = Alerter::new(AlerterDeps {

@@ -4,10 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-use fxmon_adapters::webhook::{HttpWebhookSender, DEFAULT_TIMEOUT};
-use fxmon_app::alerter::{self, Alerter, AlerterDeps};
-use fxmon_app::delivery::{self, DeliveryPolicy, DeliveryWaker};
 use fxmon_app::net_guard::TargetPolicy;
 use fxmon_app::ports::{RateCache, Topic, ALERTER_GROUP, PROCESSOR_GROUP};
 use fxmon_app::processor::{self, Processor, ProcessorDeps};
@@ -15,6 +11,7 @@ use fxmon_app::Tracked;
 
 use super::progress::Progress;
 use crate::backends::{Bus, Stores};
+use crate::roles;
 use crate::services::Services;
 
 /// How long a consumer waits before retrying a snapshot whose store write failed.
@@ -66,37 +63,10 @@ pub fn spawn(
             processor::serve(processor, inbox, STORE_RETRY, services.token()),
         );
     }
-    let publisher = bus.publisher()?;
-    let waker = DeliveryWaker::new();
-    let alerter = Alerter::new(AlerterDeps {
-        alerts: stores.alerts.clone(),
-        rates: stores.rates.clone(),
-        dead_letters: publisher.clone(),
-        on_recorded: Arc::new({
-            let waker = waker.clone();
-            move || waker.wake()
-        }),
-    });
     let inbox = consumers
         .evaluated
         .watch(bus.subscribe(Topic::Rates, ALERTER_GROUP)?);
-    services.spawn(
-        "alerter",
-        alerter::serve(alerter, inbox, STORE_RETRY, services.token()),
-    );
     // The bench's rules have no webhooks; the default guard is what production runs with.
-    let webhooks = HttpWebhookSender::new(DEFAULT_TIMEOUT, TargetPolicy::PublicOnly)
-        .context("Failed to build the webhook client.")?;
-    services.spawn(
-        "delivery",
-        delivery::serve(
-            stores.outbox.clone(),
-            publisher,
-            Arc::new(webhooks),
-            DeliveryPolicy::default(),
-            waker,
-            services.token(),
-        ),
-    );
+    roles::spawn_alerter_on(services, inbox, bus, stores, TargetPolicy::PublicOnly)?;
     Ok(consumers)
 }
