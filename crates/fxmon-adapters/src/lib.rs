@@ -4,6 +4,7 @@ pub mod ecb;
 mod http_error;
 pub mod kafka;
 pub mod memory;
+mod owner;
 pub mod postgres;
 pub mod redis_cache;
 pub mod source;

@@ -3,7 +3,7 @@
 //! A rule that fails `AlertRule::validate` is `StoreError::Rejected` with the core's
 //! `RuleError` itself as the source, so a caller can say which field was wrong.
 
-use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, NewAlert, OwnerFilter, StoreError};
+use fxmon_app::ports::{AlertFilter, AlertPatch, AlertRecord, NewAlert, StoreError};
 use fxmon_core::alert::RuleError;
 use fxmon_core::{AlertRule, RuleState};
 use sqlx::postgres::{PgPool, PgRow};
@@ -78,15 +78,7 @@ pub(super) async fn list(
     if let Some(pair) = filter.pair {
         query.push(" AND pair = ").push_bind(pair.to_string());
     }
-    match filter.owner {
-        OwnerFilter::Any => {}
-        OwnerFilter::Unowned => {
-            query.push(" AND owner_key_id IS NULL");
-        }
-        OwnerFilter::Key(key) => {
-            query.push(" AND owner_key_id = ").push_bind(key);
-        }
-    }
+    crate::owner::push_owner(&mut query, filter.owner);
     query.push(" ORDER BY id");
     let rows = query.build().fetch_all(pool).await.map_err(store_error)?;
     rows::parse_skipping_bad_rows(&rows, rows::alert)

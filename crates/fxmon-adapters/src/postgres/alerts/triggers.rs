@@ -2,7 +2,7 @@
 //! and the rule's new state, and read newest first with the state of its deliveries.
 
 use chrono::Utc;
-use fxmon_app::ports::{OwnerFilter, StoreError, TriggerFilter, TriggerRecord, TriggerWrite};
+use fxmon_app::ports::{StoreError, TriggerFilter, TriggerRecord, TriggerWrite};
 use sqlx::postgres::PgPool;
 use sqlx::{Postgres, QueryBuilder};
 
@@ -100,18 +100,7 @@ pub(super) async fn list(
     if let Some(pair) = filter.pair {
         query.push(" AND pair = ").push_bind(pair.to_string());
     }
-    match filter.owner {
-        OwnerFilter::Any => {}
-        OwnerFilter::Unowned => {
-            query.push(" AND alert_id IN (SELECT id FROM user_alerts WHERE owner_key_id IS NULL)");
-        }
-        OwnerFilter::Key(key) => {
-            query
-                .push(" AND alert_id IN (SELECT id FROM user_alerts WHERE owner_key_id = ")
-                .push_bind(key)
-                .push(")");
-        }
-    }
+    crate::owner::push_alert_owner(&mut query, filter.owner);
     query
         .push(" ORDER BY triggered_at DESC, id DESC LIMIT ")
         .push_bind(i64::from(filter.limit))
