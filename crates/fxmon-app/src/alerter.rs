@@ -76,34 +76,25 @@ impl Alerter {
         &mut self,
         snapshot: &RateSnapshot,
     ) -> Result<Vec<AlertTrigger>, StoreError> {
-        self.reload_rules().await?;
-        let observed = self.observe(snapshot).await?;
-        if observed.is_some() {
-            self.mark(snapshot).await?;
-        }
-        let recorded = observed.map(|o| o.recorded).unwrap_or_default();
-        if !recorded.is_empty() {
-            (self.deps.on_recorded)();
-        }
-        Ok(recorded)
+        self.evaluate_batch(std::slice::from_ref(snapshot)).await
     }
 
-    /// Evaluates snapshots in bus order with the rules as they are now; returns how many
-    /// triggers were recorded. The watermark is saved after each snapshot that changed a
+    /// Evaluates snapshots in bus order with the rules as they are now; returns the
+    /// triggers newly recorded. The watermark is saved after each snapshot that changed a
     /// rule and after the last one of each source: a crash in between replays snapshots
     /// that changed nothing, from the same rule states, so they change nothing again.
     pub async fn evaluate_batch(
         &mut self,
         snapshots: &[RateSnapshot],
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Vec<AlertTrigger>, StoreError> {
         self.reload_rules().await?;
-        let mut recorded = 0;
+        let mut recorded = Vec::new();
         let mut unmarked: Vec<&RateSnapshot> = Vec::new();
         for snapshot in snapshots {
             let Some(observed) = self.observe(snapshot).await? else {
                 continue;
             };
-            recorded += observed.recorded.len();
+            recorded.extend(observed.recorded);
             unmarked.retain(|s| s.source != snapshot.source);
             if observed.changed {
                 self.mark(snapshot).await?;
@@ -114,7 +105,7 @@ impl Alerter {
         for snapshot in unmarked {
             self.mark(snapshot).await?;
         }
-        if recorded > 0 {
+        if !recorded.is_empty() {
             (self.deps.on_recorded)();
         }
         Ok(recorded)

@@ -129,7 +129,7 @@ async fn batches_store_cache_and_fire_exactly_as_single_snapshots_do() {
         }
         let (batch, tail) = rest.split_at(size.min(rest.len()));
         batched.processor.process_batch(batch).await.unwrap();
-        fired_batched += batched.alerter.evaluate_batch(batch).await.unwrap();
+        fired_batched += batched.alerter.evaluate_batch(batch).await.unwrap().len();
         rest = tail;
     }
 
