@@ -34,6 +34,13 @@ pub fn build(args: &SourceArgs) -> anyhow::Result<Arc<dyn RateSource>> {
 
 /// A simulator starting from the newest ECB rates, re-based on USD.
 fn simulator(args: &SourceArgs) -> anyhow::Result<SimulatedSource> {
+    let config = SimulatorConfig::new(Currency::USD, newest_ecb_in_usd()?, args.simulate_seed);
+    SimulatedSource::new(config).context("The simulator settings are invalid.")
+}
+
+/// The bundled ECB history's newest day, re-based on USD: the price of one USD in each
+/// other currency, EUR included.
+pub fn newest_ecb_in_usd() -> anyhow::Result<BTreeMap<Currency, Rate>> {
     let days =
         ecb::parse(ecb::shipped_history()).context("The bundled ECB history is unreadable.")?;
     let latest = days.last().context("The bundled ECB history is empty.")?;
@@ -42,13 +49,12 @@ fn simulator(args: &SourceArgs) -> anyhow::Result<SimulatedSource> {
         .get(&Currency::USD)
         .context("The newest ECB day has no USD rate.")?
         .get();
-    let mut start: BTreeMap<Currency, Rate> = latest
+    let mut rates: BTreeMap<Currency, Rate> = latest
         .rates
         .iter()
         .filter(|(c, _)| **c != Currency::USD)
         .filter_map(|(c, r)| Some((*c, Rate::new(r.get() / eur_usd).ok()?)))
         .collect();
-    start.insert(Currency::EUR, Rate::new(1.0 / eur_usd)?);
-    let config = SimulatorConfig::new(Currency::USD, start, args.simulate_seed);
-    SimulatedSource::new(config).context("The simulator settings are invalid.")
+    rates.insert(Currency::EUR, Rate::new(1.0 / eur_usd)?);
+    Ok(rates)
 }

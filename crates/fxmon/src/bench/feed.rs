@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::f64::consts::TAU;
 
-use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
-use fxmon_adapters::ecb;
 use fxmon_core::{Currency, Pair, Rate, RateSnapshot};
+
+use crate::source::newest_ecb_in_usd;
 
 /// Snapshots per full swing of a leg.
 pub const PERIOD: u64 = 100;
@@ -105,22 +105,10 @@ impl Feed {
 
 /// `USD/X` for every currency of the ECB's newest day, from the bundled history.
 fn start_rates() -> anyhow::Result<BTreeMap<Pair, f64>> {
-    let days =
-        ecb::parse(ecb::shipped_history()).context("The bundled ECB history is unreadable.")?;
-    let latest = days.last().context("The bundled ECB history is empty.")?;
-    let eur_usd = latest
-        .rates
-        .get(&Currency::USD)
-        .context("The newest ECB day has no USD rate.")?
-        .get();
-    let mut legs: BTreeMap<Pair, f64> = latest
-        .rates
-        .iter()
-        .filter(|(c, _)| **c != Currency::USD)
-        .filter_map(|(c, r)| Some((Pair::new(Currency::USD, *c).ok()?, r.get() / eur_usd)))
-        .collect();
-    legs.insert(Pair::new(Currency::USD, Currency::EUR)?, 1.0 / eur_usd);
-    Ok(legs)
+    newest_ecb_in_usd()?
+        .into_iter()
+        .map(|(currency, rate)| Ok((Pair::new(Currency::USD, currency)?, rate.get())))
+        .collect()
 }
 
 #[cfg(test)]
