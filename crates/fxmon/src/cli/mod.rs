@@ -292,24 +292,22 @@ fn origin(raw: &str) -> Result<axum::http::HeaderValue, String> {
 }
 
 fn non_negative(raw: &str) -> Result<f64, String> {
-    let value: f64 = raw
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a number"))?;
-    if value.is_finite() && value >= 0.0 {
-        Ok(value)
-    } else {
-        Err(format!("{raw} must be zero or more"))
-    }
+    finite(raw, |value| value >= 0.0, "zero or more")
 }
 
 fn positive_secs(raw: &str) -> Result<f64, String> {
+    finite(raw, |value| value > 0.0, "greater than zero")
+}
+
+/// `raw` as a finite number for which `ok` holds; otherwise an error saying it `must be`.
+fn finite(raw: &str, ok: fn(f64) -> bool, must_be: &str) -> Result<f64, String> {
     let value: f64 = raw
         .parse()
         .map_err(|_| format!("{raw:?} is not a number"))?;
-    if value.is_finite() && value > 0.0 {
+    if value.is_finite() && ok(value) {
         Ok(value)
     } else {
-        Err(format!("{raw} must be greater than zero"))
+        Err(format!("{raw} must be {must_be}"))
     }
 }
 
