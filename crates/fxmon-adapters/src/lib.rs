@@ -3,6 +3,7 @@
 pub mod ecb;
 mod http_error;
 pub mod kafka;
+mod known;
 pub mod memory;
 mod owner;
 pub mod postgres;

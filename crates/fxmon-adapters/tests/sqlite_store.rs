@@ -8,6 +8,9 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use tempfile::TempDir;
 
+#[path = "shared/previous_release.rs"]
+mod previous_release;
+
 async fn fresh_store() -> (TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("fxmon.db"))
@@ -229,4 +232,40 @@ async fn a_closed_store_is_unavailable_and_an_open_one_answers_ping() {
     store.close().await;
     let error = store.ping().await.unwrap_err();
     assert!(matches!(error, StoreError::Unavailable(_)), "{error}");
+}
+
+/// Migration 0009 over a database the previous release wrote (0001–0008): the pairs it
+/// holds are listed in `fx_pairs`, so its crosses are answered as before, and so are those
+/// of pairs stored afterwards.
+#[tokio::test]
+async fn crosses_over_a_database_of_the_previous_release_are_answered_after_migrating() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fxmon.db");
+    let mut connection = previous_release::database_before(dir.path(), "0009").await;
+    sqlx::query(
+        "INSERT INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) VALUES
+           ('USD/EUR', 'USD', 'EUR', 0.8, '2026-10-30T10:00:00.000000Z', 'api', '2026-10-30T10:00:00.000000Z'),
+           ('USD/GBP', 'USD', 'GBP', 0.7, '2026-10-30T10:00:00.000000Z', 'api', '2026-10-30T10:00:00.000000Z')",
+    )
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    connection.close().await.unwrap();
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let eur_gbp = store.history(&query("EUR/GBP")).await.unwrap();
+    assert_eq!(eur_gbp.len(), 1);
+    assert_eq!(eur_gbp[0].rate, 0.7 / 0.8);
+
+    store
+        .insert_rates(&[row("USD/JPY", 150.0, "2026-10-30T10:00:00Z", "api")])
+        .await
+        .unwrap();
+    let eur_jpy = store.history(&query("EUR/JPY")).await.unwrap();
+    assert_eq!(
+        eur_jpy.len(),
+        1,
+        "a pair stored after migrating is a leg too"
+    );
+    assert_eq!(eur_jpy[0].rate, 150.0 / 0.8);
 }

@@ -14,7 +14,9 @@ use super::time;
 /// `kind`.
 ///
 /// Rows are looked up by `pair`, so that the unique (pair, timestamp, source) index serves
-/// the direct and inverse rows and the second leg of a cross with equalities only.
+/// the direct and inverse rows, both legs of a cross, and the second leg with equalities
+/// only. The first leg's pairs (every X/A) come from `fx_pairs`, so no other index on
+/// `fx_rates` than the one on time is needed.
 ///
 /// Each row carries a numerator and a denominator and the division happens in Rust, as in
 /// the SQLite store, so a cross or an inverse equals, bit for bit, the one the core
@@ -31,11 +33,13 @@ SELECT timestamp, num, den, source FROM (
          WHERE pair = $6 AND timestamp BETWEEN $3 AND $4
         UNION ALL
         SELECT a.timestamp, b.rate, a.rate, a.source, 2
-          FROM fx_rates AS a
+          FROM fx_pairs AS p
+          JOIN fx_rates AS a
+            ON a.pair = p.pair AND a.timestamp BETWEEN $3 AND $4
           JOIN fx_rates AS b
-            ON b.pair = a.base || '/' || $2
+            ON b.pair = p.base || '/' || $2
            AND b.timestamp = a.timestamp AND b.source = a.source
-         WHERE a.quote = $1 AND a.base <> $2 AND a.timestamp BETWEEN $3 AND $4
+         WHERE p.quote = $1 AND p.base <> $2
            AND b.timestamp BETWEEN $3 AND $4
     ) AS candidates
     ORDER BY timestamp, source, kind

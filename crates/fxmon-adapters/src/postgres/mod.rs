@@ -64,6 +64,8 @@ pub struct PgStore {
     pool: PgPool,
     /// Months known to have a partition, so a batch asks the database only about new ones.
     months: Arc<KnownMonths>,
+    /// Pairs known to be in `fx_pairs`.
+    pairs: Arc<crate::known::KnownSet<fxmon_core::Pair>>,
     delivery_lease: chrono::TimeDelta,
 }
 
@@ -89,6 +91,7 @@ impl PgStore {
         let store = Self {
             pool,
             months: Arc::default(),
+            pairs: Arc::default(),
             delivery_lease: chrono::TimeDelta::from_std(options.delivery_lease)
                 .unwrap_or(chrono::TimeDelta::MAX),
         };

@@ -7,7 +7,6 @@
 //! partition would land in `fx_rates_default`; every write creates its months first.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 
 use chrono::{Datelike, Months, NaiveDate};
 use fxmon_app::ports::StoreError;
@@ -20,26 +19,7 @@ use super::PgStore;
 const PARTITIONS_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('fxmon.fx_rates.partitions'))";
 
 /// Months (as their first day) that have a partition, as far as this process knows.
-#[derive(Debug, Default)]
-pub(super) struct KnownMonths(Mutex<BTreeSet<NaiveDate>>);
-
-impl KnownMonths {
-    /// The months of `wanted` not known to have a partition.
-    fn missing(&self, wanted: &BTreeSet<NaiveDate>) -> Vec<NaiveDate> {
-        let known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        wanted.difference(&known).copied().collect()
-    }
-
-    fn add(&self, months: &[NaiveDate]) {
-        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        known.extend(months);
-    }
-
-    fn forget_before(&self, cutoff: NaiveDate) {
-        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        known.retain(|month| *month >= cutoff);
-    }
-}
+pub(super) type KnownMonths = crate::known::KnownSet<NaiveDate>;
 
 /// The first day of `date`'s month.
 pub(super) fn month_of(date: NaiveDate) -> NaiveDate {
@@ -130,7 +110,7 @@ impl PgStore {
             .await
             .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
-        self.months.forget_before(cutoff);
+        self.months.retain(|month| *month >= cutoff);
         Ok(doomed)
     }
 }
@@ -172,7 +152,7 @@ mod tests {
         known.add(&[day(2026, 10, 1)]);
         let wanted = BTreeSet::from([day(2026, 10, 1), day(2026, 11, 1)]);
         assert_eq!(known.missing(&wanted), [day(2026, 11, 1)]);
-        known.forget_before(day(2026, 11, 1));
+        known.retain(|month| *month >= day(2026, 11, 1));
         assert_eq!(known.missing(&wanted).len(), 2);
     }
 }

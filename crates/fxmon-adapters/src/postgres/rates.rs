@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{HistoryQuery, RatePoint, RateStore, StoreError, StoredRate};
-use fxmon_core::RateSnapshot;
+use fxmon_core::{Pair, RateSnapshot};
 use sqlx::{Postgres, Transaction};
 
 use super::error::store_error;
@@ -40,11 +40,17 @@ impl RateStore for PgStore {
         self.ensure_months(&months).await?;
         // Dropped without commit on any error, so a failed batch leaves nothing behind.
         let mut tx = self.pool.begin().await.map_err(store_error)?;
+        // In the pairs' order, like the rows, so concurrent writers cannot deadlock.
+        let new_pairs = self.pairs.missing(rows.iter().map(|row| &row.pair));
+        if !new_pairs.is_empty() {
+            insert_pairs(&mut tx, &new_pairs).await?;
+        }
         let mut inserted = 0;
         for chunk in rows.chunks(CHUNK_ROWS) {
             inserted += insert_chunk(&mut tx, chunk).await?;
         }
         tx.commit().await.map_err(store_error)?;
+        self.pairs.add(&new_pairs);
         Ok(inserted)
     }
 
@@ -96,6 +102,34 @@ fn in_key_order(rows: &[StoredRate]) -> Result<Vec<&StoredRate>, StoreError> {
         (a.timestamp, a.pair, &a.source).cmp(&(b.timestamp, b.pair, &b.source))
     });
     Ok(sorted)
+}
+
+/// Lists `pairs` in `fx_pairs`, where history finds the first leg of a cross.
+async fn insert_pairs(
+    tx: &mut Transaction<'static, Postgres>,
+    pairs: &[Pair],
+) -> Result<(), StoreError> {
+    let names: Vec<String> = pairs.iter().map(ToString::to_string).collect();
+    let bases: Vec<String> = pairs
+        .iter()
+        .map(|pair| pair.base().code().to_owned())
+        .collect();
+    let quotes: Vec<String> = pairs
+        .iter()
+        .map(|pair| pair.quote().code().to_owned())
+        .collect();
+    sqlx::query(
+        "INSERT INTO fx_pairs (pair, base, quote)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
+         ON CONFLICT (pair) DO NOTHING",
+    )
+    .bind(names)
+    .bind(bases)
+    .bind(quotes)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    Ok(())
 }
 
 async fn insert_chunk(

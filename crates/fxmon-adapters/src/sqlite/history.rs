@@ -18,9 +18,12 @@ use super::time;
 /// from a snapshot (SQLite's own division can differ in the last place).
 ///
 /// Rows are looked up by `pair`, so that the unique (pair, timestamp, source) index serves
-/// the direct and inverse rows, and the second leg of a cross with all three columns as
-/// equalities; no (base, quote) index is needed, which makes every insert cheaper. Joined on (base, quote) instead, SQLite carries the BETWEEN over to `b` and
-/// scans a range per row: 6 s instead of 30 ms for a cross over the whole ECB history.
+/// the direct and inverse rows, both legs of a cross, and the second leg with all three
+/// columns as equalities; no other index on `fx_rates` is needed, which makes every insert
+/// cheaper. The first leg's pairs (every X/A) come from `fx_pairs`, which `CROSS JOIN`
+/// makes the outer loop. Joined on (base, quote) instead, SQLite carries the BETWEEN over
+/// to `b` and scans a range per row: 6 s instead of 30 ms for a cross over the whole ECB
+/// history.
 const HISTORY_SQL: &str = "
 SELECT timestamp, num, den, source, MIN(kind) AS kind FROM (
     SELECT timestamp, rate AS num, 1.0 AS den, source, 0 AS kind
@@ -32,11 +35,13 @@ SELECT timestamp, num, den, source, MIN(kind) AS kind FROM (
      WHERE pair = ?8 AND timestamp BETWEEN ?3 AND ?4
     UNION ALL
     SELECT a.timestamp, b.rate, a.rate, a.source, 2
-      FROM fx_rates AS a
+      FROM fx_pairs AS p
+     CROSS JOIN fx_rates AS a
+        ON a.pair = p.pair AND a.timestamp BETWEEN ?3 AND ?4
       JOIN fx_rates AS b
-        ON b.pair = a.base || '/' || ?2
+        ON b.pair = p.base || '/' || ?2
        AND b.timestamp = a.timestamp AND b.source = a.source
-     WHERE a.quote = ?1 AND a.base <> ?2 AND a.timestamp BETWEEN ?3 AND ?4
+     WHERE p.quote = ?1 AND p.base <> ?2
 )
 GROUP BY timestamp, source
 ";

@@ -7,6 +7,7 @@
 //! process (an import beside `fxmon run`) wait rather than fail.
 
 mod alerts;
+mod checkpoint;
 mod error;
 mod history;
 mod keys;
@@ -15,6 +16,7 @@ mod snapshot;
 mod time;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use fxmon_app::ports::StoreError;
@@ -42,6 +44,10 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Writes: one connection.
     writer: SqlitePool,
+    /// Pairs known to be in `fx_pairs`.
+    pairs: Arc<crate::known::KnownSet<fxmon_core::Pair>>,
+    /// The WAL checkpointer, stopped when the last clone is dropped.
+    checkpointer: Arc<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -63,8 +69,7 @@ impl SqliteStore {
         // The writer's cache is 16 MiB instead of SQLite's 2 MiB: a bulk import touches every
         // index, and with the default cache the ECB history imports ~40% slower. (32 MiB
         // imports no faster and keeps `run --backfill-ecb` over 100 MB of memory.) Its WAL is
-        // checkpointed every 10,000 pages (40 MiB) rather than 1,000: each checkpoint stalls
-        // the writer on an fsync, and fewer, larger ones halve the median alert latency.
+        // checkpointed by `checkpoint`, beside it.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -72,7 +77,7 @@ impl SqliteStore {
                 options
                     .clone()
                     .pragma("cache_size", "-16384")
-                    .pragma("wal_autocheckpoint", "10000"),
+                    .pragma("wal_autocheckpoint", checkpoint::WRITER_AUTOCHECKPOINT),
             )
             .await
             .map_err(store_error)?;
@@ -81,12 +86,23 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options.pragma("cache_size", "-8192"))
+            .connect_with(options.clone().pragma("cache_size", "-8192"))
             .await
             .map_err(store_error)?;
-        let store = Self { pool, writer };
-        store.migrate().await?;
-        Ok(store)
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| store_error(e.into()))?;
+        let checkpointer =
+            checkpoint::Checkpointer::start(options.pragma("cache_size", "-1024"), writer.clone())
+                .await
+                .map_err(store_error)?;
+        Ok(Self {
+            pool,
+            writer,
+            pairs: Arc::default(),
+            checkpointer: Arc::new(checkpointer),
+        })
     }
 
     /// Applies the migrations not yet applied. `open` already does; this is for tools.
@@ -99,6 +115,7 @@ impl SqliteStore {
 
     /// Closes every connection, checkpointing the WAL; later calls fail as `Unavailable`.
     pub async fn close(&self) {
+        self.checkpointer.stop();
         self.pool.close().await;
         self.writer.close().await;
     }

@@ -19,11 +19,15 @@ impl RateStore for SqliteStore {
             return Ok(0);
         }
         let created_at = time::encode(Utc::now())?;
+        // Built before the writer is taken, so that it is held only while SQLite works.
+        let mut inserts = rows
+            .chunks(CHUNK_ROWS)
+            .map(|chunk| insert_statement(chunk, &created_at))
+            .collect::<Result<Vec<_>, _>>()?;
         // Dropped without commit on any error, so a failed batch leaves nothing behind.
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         let mut inserted = 0;
-        for chunk in rows.chunks(CHUNK_ROWS) {
-            let mut insert = insert_statement(chunk, &created_at)?;
+        for insert in &mut inserts {
             let done = insert
                 .build()
                 .execute(&mut *tx)
@@ -31,7 +35,25 @@ impl RateStore for SqliteStore {
                 .map_err(store_error)?;
             inserted += done.rows_affected();
         }
+        let new_pairs = self.pairs.missing(rows.iter().map(|row| &row.pair));
+        for chunk in new_pairs.chunks(CHUNK_ROWS) {
+            let mut insert =
+                QueryBuilder::<Sqlite>::new("INSERT INTO fx_pairs (pair, base, quote) ");
+            insert.push_values(chunk, |mut values, pair| {
+                values
+                    .push_bind(pair.to_string())
+                    .push_bind(pair.base().code().to_owned())
+                    .push_bind(pair.quote().code().to_owned());
+            });
+            insert.push(" ON CONFLICT (pair) DO NOTHING");
+            insert
+                .build()
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
         tx.commit().await.map_err(store_error)?;
+        self.pairs.add(&new_pairs);
         Ok(inserted)
     }
 
@@ -77,10 +99,15 @@ fn insert_statement<'a>(
     chunk: &[StoredRate],
     created_at: &'a str,
 ) -> Result<QueryBuilder<'a, Sqlite>, StoreError> {
-    let timestamps = chunk
-        .iter()
-        .map(|row| time::encode(row.timestamp))
-        .collect::<Result<Vec<_>, _>>()?;
+    // A snapshot's rows share their time: encode it once, not once per row.
+    let mut timestamps: Vec<String> = Vec::with_capacity(chunk.len());
+    for (i, row) in chunk.iter().enumerate() {
+        let timestamp = match i.checked_sub(1).map(|previous| &chunk[previous]) {
+            Some(previous) if previous.timestamp == row.timestamp => timestamps[i - 1].clone(),
+            _ => time::encode(row.timestamp)?,
+        };
+        timestamps.push(timestamp);
+    }
     let mut insert = QueryBuilder::new(
         "INSERT INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) ",
     );

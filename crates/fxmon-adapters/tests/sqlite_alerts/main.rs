@@ -5,6 +5,8 @@
 
 mod changes;
 mod migration;
+#[path = "../shared/previous_release.rs"]
+mod previous_release;
 mod rules;
 mod states;
 mod support;

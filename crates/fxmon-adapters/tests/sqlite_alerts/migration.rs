@@ -4,36 +4,12 @@
 use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_app::ports::AlertStore;
 use fxmon_core::{Condition, RuleState};
-use sqlx::migrate::Migrator;
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::ConnectOptions;
 
 use crate::support::*;
 
 /// A database migrated with 0001–0003 only, as the previous release left it.
 async fn previous_release_database(dir: &tempfile::TempDir) {
-    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let old = dir.path().join("migrations");
-    std::fs::create_dir(&old).unwrap();
-    for name in [
-        "0001_init.sql",
-        "0002_timestamp_index.sql",
-        "0003_alert_history_filters.sql",
-    ] {
-        std::fs::copy(source.join(name), old.join(name)).unwrap();
-    }
-    let mut connection = SqliteConnectOptions::new()
-        .filename(dir.path().join("fxmon.db"))
-        .create_if_missing(true)
-        .connect()
-        .await
-        .unwrap();
-    Migrator::new(old.as_path())
-        .await
-        .unwrap()
-        .run(&mut connection)
-        .await
-        .unwrap();
+    let mut connection = crate::previous_release::database_before(dir.path(), "0004").await;
     sqlx::query(
         "INSERT INTO user_alerts (pair, condition, threshold, active, created_at)
          VALUES ('USD/EUR', 'below', 0.85, 1, '2026-10-30T00:00:00.000000Z')",
