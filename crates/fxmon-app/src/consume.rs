@@ -32,12 +32,19 @@ pub trait SnapshotHandler: Send {
         }
         Ok(Handled)
     }
+
+    /// How long after a batch's first message more may be waited for, up to
+    /// [`MAX_BATCH`]. Zero (the default) takes only what is already waiting.
+    fn gather(&self) -> Duration {
+        Duration::ZERO
+    }
 }
 
 /// Runs the loop until `shutdown`. Each turn waits for one message, takes whatever else
-/// is already waiting (up to [`MAX_BATCH`]), handles them as one batch and then commits
-/// the last offset of each partition. A batch taken off the bus is finished (or left
-/// uncommitted for redelivery) before the loop looks at `shutdown` again.
+/// is already waiting or arrives within the handler's [`SnapshotHandler::gather`] time
+/// (up to [`MAX_BATCH`]), handles them as one batch and then commits the last offset of
+/// each partition. A batch taken off the bus is finished (or left uncommitted for
+/// redelivery) before the loop looks at `shutdown` again.
 pub async fn consume(
     mut handler: impl SnapshotHandler,
     mut subscriber: Box<dyn BusSubscriber>,
@@ -54,11 +61,23 @@ pub async fn consume(
             },
             () = shutdown.cancelled() => return Ok(()),
         };
+        let gathered_until = tokio::time::Instant::now() + handler.gather();
         let mut deliveries = vec![first];
         while deliveries.len() < MAX_BATCH {
-            match subscriber.try_next().await? {
-                Some(delivery) => deliveries.push(delivery),
-                None => break,
+            if let Some(delivery) = subscriber.try_next().await? {
+                deliveries.push(delivery);
+                continue;
+            }
+            if tokio::time::Instant::now() >= gathered_until {
+                break;
+            }
+            match tokio::time::timeout_at(gathered_until, subscriber.next()).await {
+                Ok(next) => match next? {
+                    Some(delivery) => deliveries.push(delivery),
+                    // Closed: this batch is handled, and the next turn returns.
+                    None => break,
+                },
+                Err(_elapsed) => break,
             }
         }
         let mut parsed = Vec::with_capacity(deliveries.len());

@@ -2,6 +2,7 @@
 //! one `handle_batch`, and commits once per partition, after the handler succeeded. A
 //! batch the store rejects is split, so only the bad snapshot is dead-lettered; a batch
 //! that fails while the store is unavailable is retried whole and committed only after.
+//! A handler that gathers also takes what arrives within its gather time.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -77,6 +78,8 @@ struct Recorder {
     /// Commits seen when each batch was handled: none may cover an unhandled message.
     commits: Arc<Mutex<Vec<(i32, i64)>>>,
     commits_at_batch: Arc<Mutex<Vec<usize>>>,
+    /// What `gather` answers.
+    gather: Duration,
 }
 
 impl Recorder {
@@ -120,6 +123,10 @@ impl SnapshotHandler for Recorder {
         self.check(snapshots)?;
         self.record(snapshots);
         Ok(Handled)
+    }
+
+    fn gather(&self) -> Duration {
+        self.gather
     }
 }
 
@@ -267,5 +274,75 @@ async fn a_batch_holds_at_most_max_batch_messages() {
     assert_eq!(
         run.commits,
         vec![(0, MAX_BATCH as i64 - 1), (0, count as i64 - 1)]
+    );
+}
+
+/// Messages that arrive over time: each is sent after its delay from the previous one.
+struct Arriving(tokio::sync::mpsc::UnboundedReceiver<Delivery>);
+
+#[async_trait]
+impl BusSubscriber for Arriving {
+    async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
+        Ok(self.0.recv().await)
+    }
+
+    async fn try_next(&mut self) -> Result<Option<Delivery>, BusError> {
+        Ok(self.0.try_recv().ok())
+    }
+
+    async fn commit(&mut self, _: &Delivery) -> Result<(), BusError> {
+        Ok(())
+    }
+}
+
+/// The batch sizes a handler gathering for `gather` sees when messages arrive after
+/// `delays_ms` (each from the one before).
+async fn batches_arriving(gather: Duration, delays_ms: &[u64]) -> Vec<usize> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let recorder = Recorder {
+        gather,
+        ..Recorder::default()
+    };
+    let done = tokio::spawn(consume(
+        recorder.clone(),
+        Box::new(Arriving(receiver)),
+        Arc::new(Letters::default()),
+        Duration::from_millis(1),
+        CancellationToken::new(),
+    ));
+    for (offset, delay) in delays_ms.iter().enumerate() {
+        tokio::time::sleep(Duration::from_millis(*delay)).await;
+        let delivery = Delivery {
+            key: "k".to_owned(),
+            payload: payload("a", offset as u32),
+            partition: 0,
+            offset: offset as i64,
+        };
+        sender.send(delivery).unwrap();
+    }
+    drop(sender);
+    done.await.unwrap().unwrap();
+    let batches = recorder.batches.lock().unwrap().clone();
+    assert_eq!(
+        *recorder.handled.lock().unwrap(),
+        (0..delays_ms.len() as u32).collect::<Vec<_>>(),
+        "every message handled once, in order"
+    );
+    batches
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_gathering_handler_also_takes_what_arrives_within_its_gather_time() {
+    // Arrivals at 0, 40, 80, 300 and 310 ms.
+    let delays = [0, 40, 40, 220, 10];
+    assert_eq!(
+        batches_arriving(Duration::from_millis(100), &delays).await,
+        vec![3, 2],
+        "the first three arrive within 100 ms of the first; so does the fifth of the fourth"
+    );
+    assert_eq!(
+        batches_arriving(Duration::ZERO, &delays).await,
+        vec![1, 1, 1, 1, 1],
+        "without gathering, nothing was waiting when each arrived"
     );
 }
