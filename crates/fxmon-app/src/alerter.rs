@@ -83,7 +83,24 @@ impl Alerter {
     /// triggers newly recorded. The watermark is saved after each snapshot that changed a
     /// rule and after the last one of each source: a crash in between replays snapshots
     /// that changed nothing, from the same rule states, so they change nothing again.
+    ///
+    /// On an error, the index may be ahead of the store (a snapshot evaluated, its trigger
+    /// not recorded): it is dropped, with every series, so that evaluating the batch again
+    /// starts from what the store holds, as after a restart.
     pub async fn evaluate_batch(
+        &mut self,
+        snapshots: &[RateSnapshot],
+    ) -> Result<Vec<AlertTrigger>, StoreError> {
+        let evaluated = self.evaluate_in_order(snapshots).await;
+        if evaluated.is_err() {
+            self.version = None;
+            self.last_seen.clear();
+            self.volatility = PairMap::default();
+        }
+        evaluated
+    }
+
+    async fn evaluate_in_order(
         &mut self,
         snapshots: &[RateSnapshot],
     ) -> Result<Vec<AlertTrigger>, StoreError> {
@@ -94,6 +111,10 @@ impl Alerter {
             let Some(observed) = self.observe(snapshot).await? else {
                 continue;
             };
+            if !observed.recorded.is_empty() {
+                // Queued durably: delivery need not wait for the rest of the batch.
+                (self.deps.on_recorded)();
+            }
             recorded.extend(observed.recorded);
             unmarked.retain(|s| s.source != snapshot.source);
             if observed.changed {
@@ -104,9 +125,6 @@ impl Alerter {
         }
         for snapshot in unmarked {
             self.mark(snapshot).await?;
-        }
-        if !recorded.is_empty() {
-            (self.deps.on_recorded)();
         }
         Ok(recorded)
     }
