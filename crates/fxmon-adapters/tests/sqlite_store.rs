@@ -269,3 +269,58 @@ async fn crosses_over_a_database_of_the_previous_release_are_answered_after_migr
     );
     assert_eq!(eur_jpy[0].rate, 150.0 / 0.8);
 }
+
+/// Stored rows are read only as far as the page reaches (`limit + offset` of them), yet a
+/// page mixing stored rows with crosses is the same: each time takes its stored row when
+/// there is one, and the cross otherwise.
+#[tokio::test]
+async fn pages_mixing_stored_rows_and_crosses_take_the_stored_row_for_each_time() {
+    let (_dir, store) = fresh_store().await;
+    let time = |hour: u32| format!("2026-10-30T{hour:02}:00:00Z");
+    let stored = |hour: u32| 0.9 + f64::from(hour) / 100.0;
+    let mut rows = Vec::new();
+    for hour in 1..=6 {
+        rows.push(row("USD/EUR", 0.8, &time(hour), "api"));
+        rows.push(row("USD/GBP", 0.7, &time(hour), "api"));
+        if hour <= 5 {
+            rows.push(row(
+                "EUR/GBP",
+                0.9 + f64::from(hour) / 100.0,
+                &time(hour),
+                "api",
+            ));
+        }
+    }
+    store.insert_rates(&rows).await.unwrap();
+    let page = |limit: u32, offset: u32| {
+        let store = store.clone();
+        async move {
+            let mut query = query("EUR/GBP");
+            query.order = Order::Desc;
+            query.limit = limit;
+            query.offset = offset;
+            store
+                .history(&query)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|point| (point.timestamp, point.rate))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        page(2, 0).await,
+        [(at(&time(6)), 0.7 / 0.8), (at(&time(5)), stored(5))],
+        "06:00 has only the cross"
+    );
+    assert_eq!(
+        page(3, 1).await,
+        [5, 4, 3].map(|hour| (at(&time(hour)), stored(hour)))
+    );
+    assert_eq!(
+        page(3, 2).await,
+        [4, 3, 2].map(|hour| (at(&time(hour)), stored(hour))),
+        "the offset counts toward the stored rows read"
+    );
+    assert_eq!(page(10, 0).await.len(), 6);
+}

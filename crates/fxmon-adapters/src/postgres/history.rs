@@ -21,16 +21,25 @@ use super::time;
 /// Each row carries a numerator and a denominator and the division happens in Rust, as in
 /// the SQLite store, so a cross or an inverse equals, bit for bit, the one the core
 /// computes from a snapshot and the one SQLite answers.
-const HISTORY_SQL: &str = "
+///
+/// A stored pair (direct or inverse) has one row per (time, source), so only its first
+/// `limit + offset` rows in the requested order can make the page: each of those two
+/// branches stops there, reading the unique key's index in order, instead of sorting the
+/// pair's whole history to return the newest few.
+fn history_sql(direction: &str) -> String {
+    format!(
+        "
 SELECT timestamp, num, den, source FROM (
     SELECT DISTINCT ON (timestamp, source) timestamp, num, den, source FROM (
-        SELECT timestamp, rate AS num, 1.0::float8 AS den, source, 0 AS kind
-          FROM fx_rates
-         WHERE pair = $5 AND timestamp BETWEEN $3 AND $4
+        (SELECT timestamp, rate AS num, 1.0::float8 AS den, source, 0 AS kind
+           FROM fx_rates
+          WHERE pair = $5 AND timestamp BETWEEN $3 AND $4
+          ORDER BY timestamp {direction}, source {direction} LIMIT $7 + $8)
         UNION ALL
-        SELECT timestamp, 1.0::float8, rate, source, 1
-          FROM fx_rates
-         WHERE pair = $6 AND timestamp BETWEEN $3 AND $4
+        (SELECT timestamp, 1.0::float8, rate, source, 1
+           FROM fx_rates
+          WHERE pair = $6 AND timestamp BETWEEN $3 AND $4
+          ORDER BY timestamp {direction}, source {direction} LIMIT $7 + $8)
         UNION ALL
         SELECT a.timestamp, b.rate, a.rate, a.source, 2
           FROM fx_pairs AS p
@@ -44,7 +53,9 @@ SELECT timestamp, num, den, source FROM (
     ) AS candidates
     ORDER BY timestamp, source, kind
 ) AS best
-";
+ORDER BY timestamp {direction}, source {direction} LIMIT $7 OFFSET $8"
+    )
+}
 
 /// Runs `query` against the pool.
 pub(super) async fn history(
@@ -55,9 +66,7 @@ pub(super) async fn history(
         Order::Asc => "ASC",
         Order::Desc => "DESC",
     };
-    let sql = format!(
-        "{HISTORY_SQL} ORDER BY timestamp {direction}, source {direction} LIMIT $7 OFFSET $8"
-    );
+    let sql = history_sql(direction);
     let rows = sqlx::query(&sql)
         .bind(query.pair.base().code())
         .bind(query.pair.quote().code())

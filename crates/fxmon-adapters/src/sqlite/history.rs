@@ -24,15 +24,26 @@ use super::time;
 /// makes the outer loop. Joined on (base, quote) instead, SQLite carries the BETWEEN over
 /// to `b` and scans a range per row: 6 s instead of 30 ms for a cross over the whole ECB
 /// history.
-const HISTORY_SQL: &str = "
+///
+/// A stored pair (direct or inverse) has one row per (time, source), so only its first
+/// `limit + offset` rows in the requested order can make the page: each of those two
+/// branches stops there, reading the unique key's index in order, instead of grouping
+/// the pair's whole history to return the newest few.
+fn history_sql(direction: &str) -> String {
+    format!(
+        "
 SELECT timestamp, num, den, source, MIN(kind) AS kind FROM (
-    SELECT timestamp, rate AS num, 1.0 AS den, source, 0 AS kind
-      FROM fx_rates
-     WHERE pair = ?7 AND timestamp BETWEEN ?3 AND ?4
+    SELECT * FROM (
+        SELECT timestamp, rate AS num, 1.0 AS den, source, 0 AS kind
+          FROM fx_rates
+         WHERE pair = ?7 AND timestamp BETWEEN ?3 AND ?4
+         ORDER BY timestamp {direction}, source {direction} LIMIT ?5 + ?6)
     UNION ALL
-    SELECT timestamp, 1.0, rate, source, 1
-      FROM fx_rates
-     WHERE pair = ?8 AND timestamp BETWEEN ?3 AND ?4
+    SELECT * FROM (
+        SELECT timestamp, 1.0, rate, source, 1
+          FROM fx_rates
+         WHERE pair = ?8 AND timestamp BETWEEN ?3 AND ?4
+         ORDER BY timestamp {direction}, source {direction} LIMIT ?5 + ?6)
     UNION ALL
     SELECT a.timestamp, b.rate, a.rate, a.source, 2
       FROM fx_pairs AS p
@@ -44,7 +55,9 @@ SELECT timestamp, num, den, source, MIN(kind) AS kind FROM (
      WHERE p.quote = ?1 AND p.base <> ?2
 )
 GROUP BY timestamp, source
-";
+ORDER BY timestamp {direction}, source {direction} LIMIT ?5 OFFSET ?6"
+    )
+}
 
 /// Runs `query` against the pool.
 pub(super) async fn history(
@@ -55,9 +68,7 @@ pub(super) async fn history(
         Order::Asc => "ASC",
         Order::Desc => "DESC",
     };
-    let sql = format!(
-        "{HISTORY_SQL} ORDER BY timestamp {direction}, source {direction} LIMIT ?5 OFFSET ?6"
-    );
+    let sql = history_sql(direction);
     let rows = sqlx::query(&sql)
         .bind(query.pair.base().code())
         .bind(query.pair.quote().code())
