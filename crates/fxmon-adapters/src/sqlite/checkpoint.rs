@@ -7,7 +7,8 @@
 //! own copies the pages with `PASSIVE` checkpoints, which never block the writer, pass
 //! after pass until few frames are left. Only that rest is checkpointed on the writer's
 //! connection, between two of its transactions, so that the WAL is fully copied and the
-//! next write starts it again from the beginning instead of growing it.
+//! next write starts it again from the beginning instead of growing it. (A reader still
+//! on an older snapshot keeps its frames from being copied; the next round tries again.)
 //!
 //! The writer keeps SQLite's automatic checkpoint with a far higher threshold
 //! ([`WRITER_AUTOCHECKPOINT`]), a safety net should this task fall behind or fail.
@@ -127,7 +128,8 @@ async fn checkpoint(
     // so that it finds little left to write.
     presync(files).await;
     // No write can start on the writer's one connection while this runs, so the WAL is
-    // copied entirely and the writer's next transaction starts it again.
+    // copied entirely (unless a reader still holds an older snapshot: then a later round
+    // tries again) and the writer's next transaction starts it again.
     let pass = passive(writer).await?;
     tracing::trace!(
         frames = pass.frames,
