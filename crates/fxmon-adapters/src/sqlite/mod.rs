@@ -89,20 +89,18 @@ impl SqliteStore {
             .connect_with(options.clone().pragma("cache_size", "-8192"))
             .await
             .map_err(store_error)?;
-        MIGRATOR
-            .run(&writer)
-            .await
-            .map_err(|e| store_error(e.into()))?;
         let checkpointer =
             checkpoint::Checkpointer::start(options.pragma("cache_size", "-1024"), writer.clone())
                 .await
                 .map_err(store_error)?;
-        Ok(Self {
+        let store = Self {
             pool,
             writer,
             pairs: Arc::default(),
             checkpointer: Arc::new(checkpointer),
-        })
+        };
+        store.migrate().await?;
+        Ok(store)
     }
 
     /// Applies the migrations not yet applied. `open` already does; this is for tools.

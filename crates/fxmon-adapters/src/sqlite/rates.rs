@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{HistoryQuery, RatePoint, RateStore, StoreError, StoredRate};
-use fxmon_core::RateSnapshot;
+use fxmon_core::{Pair, RateSnapshot};
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::error::store_error;
@@ -24,6 +24,8 @@ impl RateStore for SqliteStore {
             .chunks(CHUNK_ROWS)
             .map(|chunk| insert_statement(chunk, &created_at))
             .collect::<Result<Vec<_>, _>>()?;
+        let new_pairs = self.pairs.missing(rows.iter().map(|row| &row.pair));
+        let mut listings: Vec<_> = new_pairs.chunks(CHUNK_ROWS).map(pairs_statement).collect();
         // Dropped without commit on any error, so a failed batch leaves nothing behind.
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         let mut inserted = 0;
@@ -35,18 +37,8 @@ impl RateStore for SqliteStore {
                 .map_err(store_error)?;
             inserted += done.rows_affected();
         }
-        let new_pairs = self.pairs.missing(rows.iter().map(|row| &row.pair));
-        for chunk in new_pairs.chunks(CHUNK_ROWS) {
-            let mut insert =
-                QueryBuilder::<Sqlite>::new("INSERT INTO fx_pairs (pair, base, quote) ");
-            insert.push_values(chunk, |mut values, pair| {
-                values
-                    .push_bind(pair.to_string())
-                    .push_bind(pair.base().code().to_owned())
-                    .push_bind(pair.quote().code().to_owned());
-            });
-            insert.push(" ON CONFLICT (pair) DO NOTHING");
-            insert
+        for listing in &mut listings {
+            listing
                 .build()
                 .execute(&mut *tx)
                 .await
@@ -102,9 +94,10 @@ fn insert_statement<'a>(
     // A snapshot's rows share their time: encode it once, not once per row.
     let mut timestamps: Vec<String> = Vec::with_capacity(chunk.len());
     for (i, row) in chunk.iter().enumerate() {
-        let timestamp = match i.checked_sub(1).map(|previous| &chunk[previous]) {
-            Some(previous) if previous.timestamp == row.timestamp => timestamps[i - 1].clone(),
-            _ => time::encode(row.timestamp)?,
+        let timestamp = if i > 0 && chunk[i - 1].timestamp == row.timestamp {
+            timestamps[i - 1].clone()
+        } else {
+            time::encode(row.timestamp)?
         };
         timestamps.push(timestamp);
     }
@@ -126,4 +119,17 @@ fn insert_statement<'a>(
     );
     insert.push(" ON CONFLICT (pair, timestamp, source) DO NOTHING");
     Ok(insert)
+}
+
+/// Lists `pairs` in `fx_pairs`, where history finds the first legs of a cross.
+fn pairs_statement(pairs: &[Pair]) -> QueryBuilder<'static, Sqlite> {
+    let mut insert = QueryBuilder::new("INSERT INTO fx_pairs (pair, base, quote) ");
+    insert.push_values(pairs, |mut values, pair| {
+        values
+            .push_bind(pair.to_string())
+            .push_bind(pair.base().code().to_owned())
+            .push_bind(pair.quote().code().to_owned());
+    });
+    insert.push(" ON CONFLICT (pair) DO NOTHING");
+    insert
 }
