@@ -1,7 +1,8 @@
 //! The alerter: evaluates the active alert rules against each snapshot through a
 //! [`RuleIndex`] (crosses included), and records each trigger once, with its deliveries
-//! queued in the durable outbox, in one store transaction. Rule states are saved as they
-//! change, so a restart neither re-fires inside a cooldown nor forgets an armed rule.
+//! queued in the durable outbox. A batch's triggers, rule states and watermarks are saved
+//! in one store transaction, so a restart neither re-fires inside a cooldown nor forgets
+//! an armed rule.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::consume::{consume, Handled, SnapshotHandler};
 use crate::ports::{
-    AlertStore, AlertTrigger, BusError, BusPublisher, BusSubscriber, HistoryQuery, Order,
-    RateStore, StoreError, TriggerWrite,
+    AlertStore, AlertTrigger, BusError, BusPublisher, BusSubscriber, EvaluationWrite, HistoryQuery,
+    Order, RateStore, RuleWrite, StoreError, TriggerWrite,
 };
 use crate::processor::load_window;
 
@@ -32,6 +33,17 @@ pub struct AlerterDeps {
     pub dead_letters: Arc<dyn BusPublisher>,
     /// Called after triggers were recorded, to wake the delivery worker.
     pub on_recorded: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// Moves `snapshot`'s source's watermark in `watermarks` to its time.
+fn watermark(watermarks: &mut Vec<(String, DateTime<Utc>)>, snapshot: &RateSnapshot) {
+    match watermarks
+        .iter_mut()
+        .find(|(source, _)| *source == snapshot.source)
+    {
+        Some((_, as_of)) => *as_of = (*as_of).max(snapshot.timestamp),
+        None => watermarks.push((snapshot.source.clone(), snapshot.timestamp)),
+    }
 }
 
 /// The `fx-alerts` event: the original's fields plus `event_id`, `triggered_at` and, for
@@ -80,12 +92,12 @@ impl Alerter {
     }
 
     /// Evaluates snapshots in bus order with the rules as they are now; returns the
-    /// triggers newly recorded. The watermark is saved after each snapshot that changed a
-    /// rule and after the last one of each source: a crash in between replays snapshots
-    /// that changed nothing, from the same rule states, so they change nothing again.
+    /// triggers newly recorded. Every rule change of the batch and each source's watermark
+    /// are written in one transaction (`AlertStore::record_evaluation`): a crash before it
+    /// replays the batch from the same rule states, so it changes the same things again.
     ///
-    /// On an error, the index may be ahead of the store (a snapshot evaluated, its trigger
-    /// not recorded): it is dropped, with every series, so that evaluating the batch again
+    /// On an error, the index is ahead of the store (snapshots evaluated, their changes not
+    /// recorded): it is dropped, with every series, so that evaluating the batch again
     /// starts from what the store holds, as after a restart.
     pub async fn evaluate_batch(
         &mut self,
@@ -105,44 +117,44 @@ impl Alerter {
         snapshots: &[RateSnapshot],
     ) -> Result<Vec<AlertTrigger>, StoreError> {
         self.reload_rules().await?;
-        let mut recorded = Vec::new();
-        let mut unmarked: Vec<&RateSnapshot> = Vec::new();
+        let mut evaluation = EvaluationWrite::default();
         for snapshot in snapshots {
-            let Some(observed) = self.observe(snapshot).await? else {
-                continue;
-            };
-            if !observed.recorded.is_empty() {
-                // Queued durably: delivery need not wait for the rest of the batch.
-                (self.deps.on_recorded)();
-            }
-            recorded.extend(observed.recorded);
-            unmarked.retain(|s| s.source != snapshot.source);
-            if observed.changed {
-                self.mark(snapshot).await?;
-            } else {
-                unmarked.push(snapshot);
+            if self.observe(snapshot, &mut evaluation.writes).await? {
+                watermark(&mut evaluation.watermarks, snapshot);
             }
         }
-        for snapshot in unmarked {
-            self.mark(snapshot).await?;
+        if evaluation.watermarks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let outcomes = self.deps.alerts.record_evaluation(&evaluation).await?;
+        let mut recorded = Vec::new();
+        for (write, recorded_now) in evaluation.triggers().zip(outcomes) {
+            let trigger = &write.trigger;
+            if recorded_now {
+                tracing::info!(alert_id = trigger.alert_id, pair = %trigger.pair, rate = trigger.rate, "Alert fired.");
+                crate::metrics::add(crate::metrics::ALERTS_FIRED, 1);
+                recorded.push(trigger.clone());
+            } else {
+                // Already recorded, or another alerter moved the rule first: this index's
+                // view is stale, so rebuild it from the store next time.
+                self.version = None;
+            }
+        }
+        if !recorded.is_empty() {
+            // Queued durably: wake the delivery worker.
+            (self.deps.on_recorded)();
         }
         Ok(recorded)
     }
 
-    /// Saves `snapshot` as the newest its source has had evaluated.
-    async fn mark(&mut self, snapshot: &RateSnapshot) -> Result<(), StoreError> {
-        self.deps
-            .alerts
-            .set_watermark(&snapshot.source, snapshot.timestamp)
-            .await
-    }
-
-    /// Evaluates one snapshot against the loaded rules, saving every rule change; `None`
-    /// for a snapshot not newer than its source's last (not a new observation).
+    /// Evaluates one snapshot against the loaded rules, adding every rule change to
+    /// `writes`; false for a snapshot not newer than its source's last (not a new
+    /// observation).
     async fn observe(
         &mut self,
         snapshot: &RateSnapshot,
-    ) -> Result<Option<Observation>, StoreError> {
+        writes: &mut Vec<RuleWrite>,
+    ) -> Result<bool, StoreError> {
         // A replayed, redelivered or out-of-order snapshot is not a new observation: it
         // must not move any rule's state back. The watermark survives restarts.
         if !self.last_seen.contains_key(&snapshot.source) {
@@ -155,12 +167,11 @@ impl Alerter {
             .get(&snapshot.source)
             .is_some_and(|seen| snapshot.timestamp <= *seen)
         {
-            return Ok(None);
+            return Ok(false);
         }
         let at = snapshot.timestamp;
         let pairs = self.index.pairs();
-        let mut recorded = Vec::new();
-        let mut changed = false;
+        let mut fired_count = 0;
         for pair in pairs {
             let Ok(rate) = snapshot.cross(pair) else {
                 continue;
@@ -177,13 +188,11 @@ impl Alerter {
                 .copied()
                 .collect();
             if !quiet.is_empty() {
-                self.deps.alerts.save_states(&quiet).await?;
-                changed = true;
+                writes.push(RuleWrite::States(quiet));
             }
             for fired in &evaluation.fired {
-                changed = true;
                 let rule = &fired.rule;
-                let write = trigger_write(
+                writes.push(RuleWrite::Trigger(trigger_write(
                     rule,
                     fired.previous,
                     fired.state,
@@ -191,16 +200,8 @@ impl Alerter {
                     fired.value,
                     at,
                     rule.frequency == fxmon_core::alert::Frequency::Once,
-                );
-                if self.deps.alerts.record_trigger(&write).await? {
-                    tracing::info!(alert_id = rule.id, %pair, value = fired.value, "Alert fired.");
-                    crate::metrics::add(crate::metrics::ALERTS_FIRED, 1);
-                    recorded.push(write.trigger);
-                } else {
-                    // Already recorded, or another alerter moved the rule first: this
-                    // index's view is stale, so rebuild it from the store next time.
-                    self.version = None;
-                }
+                )));
+                fired_count += 1;
             }
             let expired: Vec<i64> = evaluation
                 .retired
@@ -209,13 +210,12 @@ impl Alerter {
                 .copied()
                 .collect();
             if !expired.is_empty() {
-                self.deps.alerts.retire_alerts(&expired).await?;
-                changed = true;
+                writes.push(RuleWrite::Retire(expired));
             }
         }
-        tracing::debug!(source = snapshot.source, as_of = %at, fired = recorded.len(), "Evaluated a snapshot.");
+        tracing::debug!(source = snapshot.source, as_of = %at, fired = fired_count, "Evaluated a snapshot.");
         self.last_seen.insert(snapshot.source.clone(), at);
-        Ok(Some(Observation { recorded, changed }))
+        Ok(true)
     }
 
     /// Rebuilds the index from the store when the rules changed (created, edited, paused,
@@ -269,14 +269,6 @@ impl Alerter {
             changes,
         })
     }
-}
-
-/// What evaluating one snapshot did.
-struct Observation {
-    /// Triggers newly recorded.
-    recorded: Vec<AlertTrigger>,
-    /// Whether any rule's stored state changed (fired, re-armed, cooled down, retired).
-    changed: bool,
 }
 
 /// One pair's metric values at one observation.

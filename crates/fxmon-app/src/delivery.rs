@@ -102,7 +102,9 @@ struct Worker {
 }
 
 impl Worker {
-    /// Attempts one batch of due deliveries, `concurrency` at a time.
+    /// Attempts one batch of due deliveries, `concurrency` at a time. Outcomes are recorded
+    /// as they come, those that are ready together in one write, so a slow target delays
+    /// no other's record, and a busy round does not queue one commit per event.
     async fn round(&self) -> Pace {
         let limit = self.policy.batch_size.max(1);
         let due = match self.outbox.due_deliveries(self.clock.now(), limit).await {
@@ -113,12 +115,21 @@ impl Worker {
             }
         };
         let full = due.len() >= limit as usize;
-        let unrecorded = stream::iter(due)
+        let mut outcomes = stream::iter(due)
             .map(|delivery| self.deliver(delivery))
             .buffer_unordered(self.policy.concurrency.max(1))
-            .filter(|recorded| std::future::ready(!recorded))
-            .count()
-            .await;
+            .ready_chunks(limit as usize);
+        let mut unrecorded = 0;
+        while let Some(steps) = outcomes.next().await {
+            if let Err(error) = self.outbox.record_steps(&steps).await {
+                let ids: Vec<i64> = steps.iter().map(|(id, _)| *id).collect();
+                tracing::warn!(
+                    delivery_ids = ?ids,
+                    "Recording delivery attempts failed; they will be attempted again: {error}"
+                );
+                unrecorded += steps.len();
+            }
+        }
         match (full, unrecorded) {
             (_, 1..) => Pace::StoreDown,
             (true, 0) => Pace::Again,
@@ -126,9 +137,9 @@ impl Worker {
         }
     }
 
-    /// One attempt and its record; false if the record failed (the delivery then stays due
-    /// and is sent again).
-    async fn deliver(&self, delivery: PendingDelivery) -> bool {
+    /// One attempt, and what to record of it. Until it is recorded the delivery stays due,
+    /// and is sent again.
+    async fn deliver(&self, delivery: PendingDelivery) -> (i64, Step) {
         let result = tokio::time::timeout(self.policy.attempt_timeout, self.attempt(&delivery))
             .await
             .unwrap_or_else(|_| {
@@ -142,15 +153,7 @@ impl Worker {
             .next_step(&delivery, &result, self.clock.now(), rand::random());
         log_step(&delivery, &step);
         crate::metrics::count_delivery(&delivery.target, &step);
-        let recorded = self.record(&delivery, &step).await;
-        if let Err(error) = &recorded {
-            tracing::warn!(
-                delivery_id = delivery.id,
-                event_id = %delivery.event_id,
-                "Recording a delivery attempt failed; it will be attempted again: {error}"
-            );
-        }
-        recorded.is_ok()
+        (delivery.id, step)
     }
 
     /// Sends the event to its target. A bus failure is always worth retrying.
@@ -169,19 +172,6 @@ impl Worker {
                     .send(url, secret, &delivery.event_id, &delivery.payload)
                     .await
             }
-        }
-    }
-
-    async fn record(&self, delivery: &PendingDelivery, step: &Step) -> Result<(), StoreError> {
-        let id = delivery.id;
-        match step {
-            Step::Delivered { attempts, at } => self.outbox.delivered(id, *attempts, *at).await,
-            Step::Retry {
-                attempts,
-                at,
-                reason,
-            } => self.outbox.retry_later(id, *attempts, *at, reason).await,
-            Step::GiveUp { attempts, reason } => self.outbox.give_up(id, *attempts, reason).await,
         }
     }
 }

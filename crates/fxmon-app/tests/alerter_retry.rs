@@ -11,14 +11,14 @@ use fxmon_adapters::memory::MemoryBus;
 use fxmon_adapters::sqlite::SqliteStore;
 use fxmon_app::alerter::{Alerter, AlerterDeps};
 use fxmon_app::ports::{
-    AlertFilter, AlertPatch, AlertRecord, AlertStore, NewAlert, StoreError, TriggerFilter,
-    TriggerRecord, TriggerWrite,
+    AlertFilter, AlertPatch, AlertRecord, AlertStore, EvaluationWrite, NewAlert, StoreError,
+    TriggerFilter, TriggerRecord, TriggerWrite,
 };
 use fxmon_core::alert::Frequency;
 use fxmon_core::{AlertRule, Condition, Currency, Pair, Rate, RateSnapshot, RuleState};
 
-/// The SQLite store, except that the next `failures` trigger writes fail as if the
-/// database were locked.
+/// The SQLite store, except that the next `failures` writes of an evaluated batch fail as
+/// if the database were locked.
 struct Flaky {
     store: Arc<SqliteStore>,
     failures: AtomicU32,
@@ -64,6 +64,12 @@ impl AlertStore for Flaky {
         self.store.retire_alerts(ids).await
     }
     async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError> {
+        self.store.record_trigger(write).await
+    }
+    async fn record_evaluation(
+        &self,
+        evaluation: &EvaluationWrite,
+    ) -> Result<Vec<bool>, StoreError> {
         let failing = self
             .failures
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -71,7 +77,7 @@ impl AlertStore for Flaky {
         if failing {
             return Err(StoreError::Unavailable("database is locked".into()));
         }
-        self.store.record_trigger(write).await
+        self.store.record_evaluation(evaluation).await
     }
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError> {
         self.store.triggers(filter).await

@@ -3,7 +3,10 @@
 //! alerts, triggers and the outbox, and concurrent start-ups. See `support` for the setup.
 
 mod alerts;
+#[path = "../shared/batched_writes.rs"]
+mod batched_writes;
 mod ecb;
+mod evaluation;
 mod history;
 mod migrate;
 mod outbox;

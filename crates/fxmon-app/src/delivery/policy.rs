@@ -41,20 +41,7 @@ impl Default for DeliveryPolicy {
     }
 }
 
-/// What to record after an attempt.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// Done: `attempts` counts this one.
-    Delivered { attempts: u32, at: DateTime<Utc> },
-    /// Failed for now: try again at `at`.
-    Retry {
-        attempts: u32,
-        at: DateTime<Utc>,
-        reason: String,
-    },
-    /// Failed for good: refused by the target, or too old to keep trying.
-    GiveUp { attempts: u32, reason: String },
-}
+pub use crate::ports::DeliveryStep as Step;
 
 impl DeliveryPolicy {
     /// Delay after the `attempts`-th failed attempt (1-based): `backoff_base` doubling up to

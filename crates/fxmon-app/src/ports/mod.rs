@@ -15,8 +15,8 @@ pub use keys::{ApiKey, KeyStore};
 pub use source::{FetchedRates, RateSource, SourceError};
 pub use store::{
     delivery_target, AlertFilter, AlertPatch, AlertRecord, AlertStore, AlertTrigger, BoxError,
-    DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget, HistoryQuery, NewAlert, Order,
-    OwnerFilter, PendingDelivery, RatePoint, RateStore, StoreError, StoredRate, TriggerFilter,
-    TriggerRecord, TriggerWrite,
+    DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryStep, DeliveryTarget, EvaluationWrite,
+    HistoryQuery, NewAlert, Order, OwnerFilter, PendingDelivery, RatePoint, RateStore, RuleWrite,
+    StoreError, StoredRate, TriggerFilter, TriggerRecord, TriggerWrite,
 };
 pub use webhook::{WebhookError, WebhookSender};

@@ -218,6 +218,36 @@ pub struct TriggerWrite {
     pub retire: bool,
 }
 
+/// One change to the rules made while evaluating a batch, in evaluation order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleWrite {
+    /// Rules' states (re-armed, held) without a trigger, as [`AlertStore::save_states`].
+    States(Vec<(i64, RuleState)>),
+    /// A fire, as [`AlertStore::record_trigger`].
+    Trigger(TriggerWrite),
+    /// Alerts that can never fire again, as [`AlertStore::retire_alerts`].
+    Retire(Vec<i64>),
+}
+
+/// Everything evaluating one batch of snapshots changes in the store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvaluationWrite {
+    /// In evaluation order.
+    pub writes: Vec<RuleWrite>,
+    /// The newest snapshot evaluated of each source, as [`AlertStore::set_watermark`].
+    pub watermarks: Vec<(String, DateTime<Utc>)>,
+}
+
+impl EvaluationWrite {
+    /// The triggers among `writes`, in order.
+    pub fn triggers(&self) -> impl Iterator<Item = &TriggerWrite> {
+        self.writes.iter().filter_map(|write| match write {
+            RuleWrite::Trigger(trigger) => Some(trigger),
+            _ => None,
+        })
+    }
+}
+
 /// Where a queued delivery goes. `Debug` never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DeliveryTarget {
@@ -356,8 +386,35 @@ pub trait AlertStore: Send + Sync {
     /// longer `write.previous`, when given (another alerter moved it first).
     async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError>;
 
+    /// Applies a batch's rule writes in order, then its watermarks, in one transaction:
+    /// after a crash the alerter finds all of them or none. Each trigger is recorded as by
+    /// [`record_trigger`](Self::record_trigger), in a savepoint of its own: one whose event
+    /// is already recorded, or whose rule the store no longer holds in `previous`, changes
+    /// nothing and the rest stand. Returns, for each trigger in order, whether it was
+    /// recorded. One transaction instead of one per write keeps the alerter from queueing
+    /// dozens of small commits behind the processor's (docs/BENCHMARKS.md).
+    async fn record_evaluation(
+        &self,
+        evaluation: &EvaluationWrite,
+    ) -> Result<Vec<bool>, StoreError>;
+
     /// Recorded triggers matching `filter`, newest first (by `triggered_at`, then id).
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError>;
+}
+
+/// What to record after a delivery attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryStep {
+    /// Done: `attempts` counts this one.
+    Delivered { attempts: u32, at: DateTime<Utc> },
+    /// Failed for now: try again at `at`.
+    Retry {
+        attempts: u32,
+        at: DateTime<Utc>,
+        reason: String,
+    },
+    /// Failed for good: refused by the target, or too old to keep trying.
+    GiveUp { attempts: u32, reason: String },
 }
 
 /// The durable outbox of alert deliveries.
@@ -384,4 +441,27 @@ pub trait DeliveryOutbox: Send + Sync {
 
     /// Records the last failed attempt: no more retries.
     async fn give_up(&self, id: i64, attempts: u32, error: &str) -> Result<(), StoreError>;
+
+    /// Records attempts' outcomes, each as [`delivered`](Self::delivered),
+    /// [`retry_later`](Self::retry_later) or [`give_up`](Self::give_up) would: in one
+    /// transaction where the store has them, so a busy worker does not queue one commit
+    /// per event. The default records each alone.
+    async fn record_steps(&self, steps: &[(i64, DeliveryStep)]) -> Result<(), StoreError> {
+        for (id, step) in steps {
+            match step {
+                DeliveryStep::Delivered { attempts, at } => {
+                    self.delivered(*id, *attempts, *at).await?;
+                }
+                DeliveryStep::Retry {
+                    attempts,
+                    at,
+                    reason,
+                } => self.retry_later(*id, *attempts, *at, reason).await?,
+                DeliveryStep::GiveUp { attempts, reason } => {
+                    self.give_up(*id, *attempts, reason).await?;
+                }
+            }
+        }
+        Ok(())
+    }
 }

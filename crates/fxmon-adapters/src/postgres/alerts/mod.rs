@@ -14,8 +14,8 @@ mod triggers;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{
-    AlertFilter, AlertPatch, AlertRecord, AlertStore, NewAlert, StoreError, TriggerFilter,
-    TriggerRecord, TriggerWrite,
+    AlertFilter, AlertPatch, AlertRecord, AlertStore, EvaluationWrite, NewAlert, StoreError,
+    TriggerFilter, TriggerRecord, TriggerWrite,
 };
 use fxmon_core::{AlertRule, RuleState};
 
@@ -70,16 +70,7 @@ impl AlertStore for PgStore {
     }
 
     async fn set_watermark(&self, source: &str, as_of: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO alert_watermarks (source, as_of) VALUES ($1, $2)
-             ON CONFLICT (source) DO UPDATE SET as_of = greatest(alert_watermarks.as_of, excluded.as_of)",
-        )
-        .bind(source)
-        .bind(as_of)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        states::set_watermark(&self.pool, source, as_of).await
     }
 
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {
@@ -92,6 +83,13 @@ impl AlertStore for PgStore {
 
     async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError> {
         triggers::record(&self.pool, write).await
+    }
+
+    async fn record_evaluation(
+        &self,
+        evaluation: &EvaluationWrite,
+    ) -> Result<Vec<bool>, StoreError> {
+        states::record_evaluation(&self.pool, evaluation).await
     }
 
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError> {

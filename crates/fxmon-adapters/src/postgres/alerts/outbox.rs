@@ -11,12 +11,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{
-    delivery_target, BoxError, DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget,
-    PendingDelivery, StoreError, TriggerWrite,
+    delivery_target, BoxError, DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryStep,
+    DeliveryTarget, PendingDelivery, StoreError, TriggerWrite,
 };
 use fxmon_core::Pair;
-use sqlx::postgres::PgRow;
-use sqlx::{Postgres, Transaction};
+use sqlx::postgres::{PgConnection, PgExecutor, PgRow};
 
 use super::super::error::{store_error, Invalid};
 use super::super::{time, PgStore};
@@ -53,7 +52,7 @@ SELECT c.*, a.webhook_secret
 /// Queues `write.event` for the bus and, if the alert has a webhook, for it (its URL copied,
 /// so a later change of the alert does not redirect a queued event). Both are due `now`.
 pub(super) async fn enqueue(
-    tx: &mut Transaction<'static, Postgres>,
+    conn: &mut PgConnection,
     write: &TriggerWrite,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -71,7 +70,7 @@ pub(super) async fn enqueue(
     .bind(trigger.pair.to_string())
     .bind(&write.event)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(conn)
     .await
     .map_err(store_error)?;
     Ok(())
@@ -176,17 +175,7 @@ impl DeliveryOutbox for PgStore {
     }
 
     async fn delivered(&self, id: i64, attempts: u32, at: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE alert_deliveries SET state = 'delivered', attempts = $1, delivered_at = $2
-              WHERE id = $3 AND state = 'pending'",
-        )
-        .bind(i64::from(attempts))
-        .bind(time::check(at)?)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        record_step(&self.pool, id, &DeliveryStep::Delivered { attempts, at }).await
     }
 
     async fn retry_later(
@@ -196,31 +185,69 @@ impl DeliveryOutbox for PgStore {
         next_attempt_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE alert_deliveries SET attempts = $1, next_attempt_at = $2, last_error = $3
-              WHERE id = $4 AND state = 'pending'",
-        )
-        .bind(i64::from(attempts))
-        .bind(time::check(next_attempt_at)?)
-        .bind(error)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        let step = DeliveryStep::Retry {
+            attempts,
+            at: next_attempt_at,
+            reason: error.to_owned(),
+        };
+        record_step(&self.pool, id, &step).await
     }
 
     async fn give_up(&self, id: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE alert_deliveries SET state = 'failed', attempts = $1, last_error = $2
-              WHERE id = $3 AND state = 'pending'",
-        )
-        .bind(i64::from(attempts))
-        .bind(error)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        let step = DeliveryStep::GiveUp {
+            attempts,
+            reason: error.to_owned(),
+        };
+        record_step(&self.pool, id, &step).await
     }
+
+    /// One transaction: one commit (and its flush) for the whole round.
+    async fn record_steps(&self, steps: &[(i64, DeliveryStep)]) -> Result<(), StoreError> {
+        if let [(id, step)] = steps {
+            return record_step(&self.pool, *id, step).await;
+        }
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        for (id, step) in steps {
+            record_step(&mut *tx, *id, step).await?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+}
+
+/// Moves a pending delivery on by `step`.
+async fn record_step(
+    executor: impl PgExecutor<'_>,
+    id: i64,
+    step: &DeliveryStep,
+) -> Result<(), StoreError> {
+    let query = match step {
+        DeliveryStep::Delivered { attempts, at } => sqlx::query(
+            "UPDATE alert_deliveries SET state = 'delivered', attempts = $2, delivered_at = $3
+              WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(i64::from(*attempts))
+        .bind(time::check(*at)?),
+        DeliveryStep::Retry {
+            attempts,
+            at,
+            reason,
+        } => sqlx::query(
+            "UPDATE alert_deliveries SET attempts = $2, next_attempt_at = $3, last_error = $4
+              WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(i64::from(*attempts))
+        .bind(time::check(*at)?)
+        .bind(reason),
+        DeliveryStep::GiveUp { attempts, reason } => sqlx::query(
+            "UPDATE alert_deliveries SET state = 'failed', attempts = $2, last_error = $3
+              WHERE id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(i64::from(*attempts))
+        .bind(reason),
+    };
+    query.execute(executor).await.map_err(store_error)?;
+    Ok(())
 }

@@ -1,9 +1,9 @@
 //! `alert_history`: every trigger, recorded once per event id together with its outbox rows
 //! and the rule's new state, and read newest first with the state of its deliveries.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use fxmon_app::ports::{StoreError, TriggerFilter, TriggerRecord, TriggerWrite};
-use sqlx::postgres::PgPool;
+use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::super::error::store_error;
@@ -16,10 +16,24 @@ use super::{outbox, rows};
 /// nothing: the transaction is dropped, i.e. rolled back. Two alerters recording the same
 /// event at once: the second waits on the first's unique-key entry, then finds it.
 pub(super) async fn record(pool: &PgPool, write: &TriggerWrite) -> Result<bool, StoreError> {
-    let trigger = &write.trigger;
     // The app's clock, not the server's: the deliverer compares due times with its own.
     let now = Utc::now();
     let mut tx = pool.begin().await.map_err(store_error)?;
+    let recorded = record_on(&mut tx, write, now).await?;
+    if recorded {
+        tx.commit().await.map_err(store_error)?;
+    }
+    Ok(recorded)
+}
+
+/// `record`'s writes, on a connection inside a transaction (or savepoint), which the caller
+/// commits on true and must roll back on false: the rule's state may have moved already.
+pub(super) async fn record_on(
+    conn: &mut PgConnection,
+    write: &TriggerWrite,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let trigger = &write.trigger;
     // Compare-and-set first: a fire computed from a state the store no longer holds
     // (another alerter fired or re-armed the rule) is dropped, rolling everything back.
     let moved = sqlx::query(
@@ -41,7 +55,7 @@ pub(super) async fn record(pool: &PgPool, write: &TriggerWrite) -> Result<bool, 
             .map(time::check)
             .transpose()?,
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     if moved.rows_affected() == 0 {
@@ -67,14 +81,13 @@ pub(super) async fn record(pool: &PgPool, write: &TriggerWrite) -> Result<bool, 
     .bind(&trigger.message)
     .bind(time::check(trigger.triggered_at)?)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    outbox::enqueue(&mut tx, write, now).await?;
-    tx.commit().await.map_err(store_error)?;
+    outbox::enqueue(conn, write, now).await?;
     Ok(true)
 }
 

@@ -14,8 +14,8 @@ mod triggers;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{
-    AlertFilter, AlertPatch, AlertRecord, AlertStore, NewAlert, StoreError, TriggerFilter,
-    TriggerRecord, TriggerWrite,
+    AlertFilter, AlertPatch, AlertRecord, AlertStore, EvaluationWrite, NewAlert, StoreError,
+    TriggerFilter, TriggerRecord, TriggerWrite,
 };
 use fxmon_core::{AlertRule, RuleState};
 
@@ -72,17 +72,12 @@ impl AlertStore for SqliteStore {
     }
 
     async fn set_watermark(&self, source: &str, as_of: DateTime<Utc>) -> Result<(), StoreError> {
-        // Fixed-width text: the larger string is the later time.
-        sqlx::query(
-            "INSERT INTO alert_watermarks (source, as_of) VALUES (?, ?)
-             ON CONFLICT (source) DO UPDATE SET as_of = max(as_of, excluded.as_of)",
-        )
-        .bind(source)
-        .bind(crate::sqlite::time::encode(as_of)?)
-        .execute(&self.writer)
-        .await
-        .map_err(crate::sqlite::error::store_error)?;
-        Ok(())
+        let mut conn = self
+            .writer
+            .acquire()
+            .await
+            .map_err(crate::sqlite::error::store_error)?;
+        states::set_watermark_on(&mut conn, source, as_of).await
     }
 
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {
@@ -95,6 +90,13 @@ impl AlertStore for SqliteStore {
 
     async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError> {
         triggers::record(&self.writer, write).await
+    }
+
+    async fn record_evaluation(
+        &self,
+        evaluation: &EvaluationWrite,
+    ) -> Result<Vec<bool>, StoreError> {
+        states::record_evaluation(&self.writer, evaluation).await
     }
 
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError> {

@@ -6,12 +6,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{
-    delivery_target, BoxError, DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryTarget,
-    PendingDelivery, StoreError, TriggerWrite,
+    delivery_target, BoxError, DeliveryOutbox, DeliveryState, DeliveryStatus, DeliveryStep,
+    DeliveryTarget, PendingDelivery, StoreError, TriggerWrite,
 };
 use fxmon_core::Pair;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Sqlite, Transaction};
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 
 use super::super::error::{store_error, Invalid};
 use super::super::{time, SqliteStore};
@@ -28,7 +27,7 @@ pub(super) const STATUS_COLUMNS: &str = "d.id AS delivery_id, d.target AS delive
 /// Queues `write.event` for the bus and, if the alert has a webhook, for it (its URL copied,
 /// so a later change of the alert does not redirect a queued event). Both are due `now`.
 pub(super) async fn enqueue(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut SqliteConnection,
     write: &TriggerWrite,
     now: &str,
 ) -> Result<(), StoreError> {
@@ -44,7 +43,7 @@ pub(super) async fn enqueue(
     .bind(&write.event)
     .bind(now)
     .bind(now)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     sqlx::query(
@@ -59,7 +58,7 @@ pub(super) async fn enqueue(
     .bind(now)
     .bind(now)
     .bind(trigger.alert_id)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     Ok(())
@@ -171,17 +170,8 @@ impl DeliveryOutbox for SqliteStore {
     }
 
     async fn delivered(&self, id: i64, attempts: u32, at: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE alert_deliveries SET state = 'delivered', attempts = ?, delivered_at = ?
-              WHERE id = ? AND state = 'pending'",
-        )
-        .bind(attempts)
-        .bind(time::encode(at)?)
-        .bind(id)
-        .execute(&self.writer)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        let step = DeliveryStep::Delivered { attempts, at };
+        self.record_steps(&[(id, step)]).await
     }
 
     async fn retry_later(
@@ -191,31 +181,70 @@ impl DeliveryOutbox for SqliteStore {
         next_attempt_at: DateTime<Utc>,
         error: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE alert_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ?
-              WHERE id = ? AND state = 'pending'",
-        )
-        .bind(attempts)
-        .bind(time::encode(next_attempt_at)?)
-        .bind(error)
-        .bind(id)
-        .execute(&self.writer)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        let step = DeliveryStep::Retry {
+            attempts,
+            at: next_attempt_at,
+            reason: error.to_owned(),
+        };
+        self.record_steps(&[(id, step)]).await
     }
 
     async fn give_up(&self, id: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE alert_deliveries SET state = 'failed', attempts = ?, last_error = ?
-              WHERE id = ? AND state = 'pending'",
-        )
-        .bind(attempts)
-        .bind(error)
-        .bind(id)
-        .execute(&self.writer)
-        .await
-        .map_err(store_error)?;
-        Ok(())
+        let step = DeliveryStep::GiveUp {
+            attempts,
+            reason: error.to_owned(),
+        };
+        self.record_steps(&[(id, step)]).await
     }
+
+    /// One transaction: the round's records take the one writer once.
+    async fn record_steps(&self, steps: &[(i64, DeliveryStep)]) -> Result<(), StoreError> {
+        if let [(id, step)] = steps {
+            let mut conn = self.writer.acquire().await.map_err(store_error)?;
+            return record_step(&mut conn, *id, step).await;
+        }
+        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        for (id, step) in steps {
+            record_step(&mut tx, *id, step).await?;
+        }
+        tx.commit().await.map_err(store_error)
+    }
+}
+
+/// Moves a pending delivery on by `step`.
+async fn record_step(
+    conn: &mut SqliteConnection,
+    id: i64,
+    step: &DeliveryStep,
+) -> Result<(), StoreError> {
+    let query = match step {
+        DeliveryStep::Delivered { attempts, at } => sqlx::query(
+            "UPDATE alert_deliveries SET state = 'delivered', attempts = ?2, delivered_at = ?3
+              WHERE id = ?1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(attempts)
+        .bind(time::encode(*at)?),
+        DeliveryStep::Retry {
+            attempts,
+            at,
+            reason,
+        } => sqlx::query(
+            "UPDATE alert_deliveries SET attempts = ?2, next_attempt_at = ?3, last_error = ?4
+              WHERE id = ?1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(attempts)
+        .bind(time::encode(*at)?)
+        .bind(reason),
+        DeliveryStep::GiveUp { attempts, reason } => sqlx::query(
+            "UPDATE alert_deliveries SET state = 'failed', attempts = ?2, last_error = ?3
+              WHERE id = ?1 AND state = 'pending'",
+        )
+        .bind(id)
+        .bind(attempts)
+        .bind(reason),
+    };
+    query.execute(&mut *conn).await.map_err(store_error)?;
+    Ok(())
 }

@@ -1,14 +1,17 @@
-//! What the alerter reads and saves between triggers: the active rules with their arm
-//! state, saved states, and rules retired because they can never fire again.
+//! What the alerter reads and saves: the active rules with their arm state, saved states,
+//! rules retired because they can never fire again, watermarks, and a whole batch's
+//! writes in one transaction.
 
-use fxmon_app::ports::StoreError;
+use chrono::{DateTime, Utc};
+use fxmon_app::ports::{EvaluationWrite, RuleWrite, StoreError};
 use fxmon_core::{AlertRule, RuleState};
-use sqlx::sqlite::SqlitePool;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Sqlite};
 
 use super::super::error::store_error;
 use super::super::time;
 use super::rows::{self, RULE_COLUMNS};
+use super::triggers;
 
 /// Ids per `IN (...)`: far below SQLite's 32766-variable limit.
 const CHUNK_IDS: usize = 1000;
@@ -34,20 +37,35 @@ pub(super) async fn save(pool: &SqlitePool, states: &[(i64, RuleState)]) -> Resu
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(store_error)?;
+    save_on(&mut tx, states).await?;
+    tx.commit().await.map_err(store_error)
+}
+
+/// `save`'s writes, on a connection inside a transaction.
+pub(super) async fn save_on(
+    conn: &mut SqliteConnection,
+    states: &[(i64, RuleState)],
+) -> Result<(), StoreError> {
     for (id, state) in states {
         sqlx::query("UPDATE user_alerts SET armed = ?, last_fired_at = ? WHERE id = ?")
             .bind(state.armed)
             .bind(state.last_fired_at.map(time::encode).transpose()?)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .map_err(store_error)?;
     }
-    tx.commit().await.map_err(store_error)
+    Ok(())
 }
 
 pub(super) async fn retire(pool: &SqlitePool, ids: &[i64]) -> Result<(), StoreError> {
     let mut tx = pool.begin().await.map_err(store_error)?;
+    retire_on(&mut tx, ids).await?;
+    tx.commit().await.map_err(store_error)
+}
+
+/// `retire`'s writes, on a connection inside a transaction.
+pub(super) async fn retire_on(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), StoreError> {
     for chunk in ids.chunks(CHUNK_IDS) {
         let mut query =
             QueryBuilder::<Sqlite>::new("UPDATE user_alerts SET active = 0 WHERE id IN (");
@@ -56,7 +74,64 @@ pub(super) async fn retire(pool: &SqlitePool, ids: &[i64]) -> Result<(), StoreEr
             list.push_bind(id);
         }
         query.push(")");
-        query.build().execute(&mut *tx).await.map_err(store_error)?;
+        query
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(store_error)?;
     }
-    tx.commit().await.map_err(store_error)
+    Ok(())
+}
+
+/// Moves `source`'s watermark forward to `as_of`, on a connection inside a transaction or
+/// not. Fixed-width text: the larger string is the later time.
+pub(super) async fn set_watermark_on(
+    conn: &mut SqliteConnection,
+    source: &str,
+    as_of: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO alert_watermarks (source, as_of) VALUES (?, ?)
+         ON CONFLICT (source) DO UPDATE SET as_of = max(as_of, excluded.as_of)",
+    )
+    .bind(source)
+    .bind(time::encode(as_of)?)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+/// A batch's rule writes in order, each trigger in a savepoint of its own, then its
+/// watermarks: one transaction (`AlertStore::record_evaluation`).
+pub(super) async fn record_evaluation(
+    pool: &SqlitePool,
+    evaluation: &EvaluationWrite,
+) -> Result<Vec<bool>, StoreError> {
+    let now = time::encode(Utc::now())?;
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(store_error)?;
+    let mut recorded = Vec::new();
+    for write in &evaluation.writes {
+        match write {
+            RuleWrite::States(states) => save_on(&mut tx, states).await?,
+            RuleWrite::Retire(ids) => retire_on(&mut tx, ids).await?,
+            RuleWrite::Trigger(write) => {
+                let mut savepoint = Connection::begin(&mut *tx).await.map_err(store_error)?;
+                let done = triggers::record_on(&mut savepoint, write, &now).await?;
+                // Not recorded: dropping the savepoint rolls its writes back.
+                if done {
+                    savepoint.commit().await.map_err(store_error)?;
+                }
+                recorded.push(done);
+            }
+        }
+    }
+    for (source, as_of) in &evaluation.watermarks {
+        set_watermark_on(&mut tx, source, *as_of).await?;
+    }
+    tx.commit().await.map_err(store_error)?;
+    Ok(recorded)
 }

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use fxmon_app::ports::{StoreError, TriggerFilter, TriggerRecord, TriggerWrite};
-use sqlx::sqlite::SqlitePool;
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::super::error::store_error;
@@ -15,12 +15,26 @@ use super::{outbox, rows};
 /// state already moved, or the event id taken, and changes
 /// nothing: the transaction is dropped, i.e. rolled back.
 pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bool, StoreError> {
-    let trigger = &write.trigger;
     let now = time::encode(Utc::now())?;
     let mut tx = pool
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(store_error)?;
+    let recorded = record_on(&mut tx, write, &now).await?;
+    if recorded {
+        tx.commit().await.map_err(store_error)?;
+    }
+    Ok(recorded)
+}
+
+/// `record`'s writes, on a connection inside a transaction (or savepoint), which the caller
+/// commits on true and must roll back on false: the rule's state may have moved already.
+pub(super) async fn record_on(
+    conn: &mut SqliteConnection,
+    write: &TriggerWrite,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let trigger = &write.trigger;
     // Compare-and-set first: a fire computed from a state the store no longer holds
     // (another alerter fired or re-armed the rule) is dropped, rolling everything back.
     let moved = sqlx::query(
@@ -41,7 +55,7 @@ pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bo
             .map(time::encode)
             .transpose()?,
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     if moved.rows_affected() == 0 {
@@ -66,15 +80,14 @@ pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bo
     .bind(trigger.rate)
     .bind(&trigger.message)
     .bind(time::encode(trigger.triggered_at)?)
-    .bind(&now)
-    .execute(&mut *tx)
+    .bind(now)
+    .execute(&mut *conn)
     .await
     .map_err(store_error)?;
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    outbox::enqueue(&mut tx, write, &now).await?;
-    tx.commit().await.map_err(store_error)?;
+    outbox::enqueue(conn, write, now).await?;
     Ok(true)
 }
 
