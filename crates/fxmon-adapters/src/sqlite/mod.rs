@@ -72,6 +72,7 @@ impl SqliteStore {
         // checkpointed by `checkpoint`, beside it.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(
                 options

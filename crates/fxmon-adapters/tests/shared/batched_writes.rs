@@ -166,9 +166,7 @@ pub async fn a_stale_trigger_is_skipped_and_the_rest_of_the_batch_stands(store: 
     assert_eq!(state(store, b.id).await, fresh.state);
 }
 
-pub async fn a_replayed_trigger_rolls_its_state_change_back_to_its_savepoint(
-    store: &dyn AlertStore,
-) {
+pub async fn a_replayed_trigger_whose_rule_state_matches_changes_nothing(store: &dyn AlertStore) {
     let a = alert(store, "USD/EUR", Condition::Below, None).await.rule;
     let b = alert(store, "EUR/GBP", Condition::Above, None).await.rule;
     let first = fired_from(Some(armed()), "e1", a.id, "2026-10-30T10:00:00Z");

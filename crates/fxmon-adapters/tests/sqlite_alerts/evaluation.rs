@@ -17,9 +17,9 @@ async fn a_stale_trigger_is_skipped_and_the_rest_of_the_batch_stands() {
 }
 
 #[tokio::test]
-async fn a_replayed_trigger_rolls_its_state_change_back_to_its_savepoint() {
+async fn a_replayed_trigger_whose_rule_state_matches_changes_nothing() {
     let (_dir, store) = fresh_store().await;
-    cases::a_replayed_trigger_rolls_its_state_change_back_to_its_savepoint(&store).await;
+    cases::a_replayed_trigger_whose_rule_state_matches_changes_nothing(&store).await;
 }
 
 #[tokio::test]

@@ -388,9 +388,9 @@ pub trait AlertStore: Send + Sync {
 
     /// Applies a batch's rule writes in order, then its watermarks, in one transaction:
     /// after a crash the alerter finds all of them or none. Each trigger is recorded as by
-    /// [`record_trigger`](Self::record_trigger), in a savepoint of its own: one whose event
-    /// is already recorded, or whose rule the store no longer holds in `previous`, changes
-    /// nothing and the rest stand. Returns, for each trigger in order, whether it was
+    /// [`record_trigger`](Self::record_trigger): one whose event is already recorded, or
+    /// whose rule the store no longer holds in `previous`, changes nothing (PostgreSQL
+    /// undoes it to a savepoint) and the rest stand. Returns, for each trigger in order, whether it was
     /// recorded. One transaction instead of one per write keeps the alerter from queueing
     /// dozens of small commits behind the processor's (docs/BENCHMARKS.md).
     async fn record_evaluation(

@@ -35,29 +35,16 @@ pub(super) async fn enqueue(
     sqlx::query(
         "INSERT INTO alert_deliveries (event_id, alert_id, pair, target, url, payload,
                                        next_attempt_at, created_at)
-         VALUES (?, ?, ?, 'bus', NULL, ?, ?, ?)",
+         VALUES (?1, ?2, ?3, 'bus', NULL, ?4, ?5, ?5)
+         UNION ALL
+         SELECT ?1, id, ?3, 'webhook', webhook_url, ?4, ?5, ?5
+           FROM user_alerts WHERE id = ?2 AND webhook_url IS NOT NULL",
     )
     .bind(&trigger.event_id)
     .bind(trigger.alert_id)
     .bind(trigger.pair.to_string())
     .bind(&write.event)
     .bind(now)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(store_error)?;
-    sqlx::query(
-        "INSERT INTO alert_deliveries (event_id, alert_id, pair, target, url, payload,
-                                       next_attempt_at, created_at)
-         SELECT ?, id, ?, 'webhook', webhook_url, ?, ?, ?
-           FROM user_alerts WHERE id = ? AND webhook_url IS NOT NULL",
-    )
-    .bind(&trigger.event_id)
-    .bind(trigger.pair.to_string())
-    .bind(&write.event)
-    .bind(now)
-    .bind(now)
-    .bind(trigger.alert_id)
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use fxmon_app::ports::{EvaluationWrite, RuleWrite, StoreError};
 use fxmon_core::{AlertRule, RuleState};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
-use sqlx::{Connection, QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::super::error::store_error;
 use super::super::time;
@@ -102,8 +102,8 @@ pub(super) async fn set_watermark_on(
     Ok(())
 }
 
-/// A batch's rule writes in order, each trigger in a savepoint of its own, then its
-/// watermarks: one transaction (`AlertStore::record_evaluation`).
+/// A batch's rule writes in order, then its watermarks: one transaction
+/// (`AlertStore::record_evaluation`).
 pub(super) async fn record_evaluation(
     pool: &SqlitePool,
     evaluation: &EvaluationWrite,
@@ -118,14 +118,9 @@ pub(super) async fn record_evaluation(
         match write {
             RuleWrite::States(states) => save_on(&mut tx, states).await?,
             RuleWrite::Retire(ids) => retire_on(&mut tx, ids).await?,
+            // Changes nothing when it is not recorded, so needs no savepoint.
             RuleWrite::Trigger(write) => {
-                let mut savepoint = Connection::begin(&mut *tx).await.map_err(store_error)?;
-                let done = triggers::record_on(&mut savepoint, write, &now).await?;
-                // Not recorded: dropping the savepoint rolls its writes back.
-                if done {
-                    savepoint.commit().await.map_err(store_error)?;
-                }
-                recorded.push(done);
+                recorded.push(triggers::record_on(&mut tx, write, &now).await?)
             }
         }
     }

@@ -12,8 +12,7 @@ use super::{outbox, rows};
 
 /// One transaction, so a trigger is recorded, queued and its rule's state saved together or
 /// not at all; the state moves only from `write.previous`. A replay (same event id) finds the
-/// state already moved, or the event id taken, and changes
-/// nothing: the transaction is dropped, i.e. rolled back.
+/// state already moved, or the event id taken, and changes nothing.
 pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bool, StoreError> {
     let now = time::encode(Utc::now())?;
     let mut tx = pool
@@ -27,49 +26,31 @@ pub(super) async fn record(pool: &SqlitePool, write: &TriggerWrite) -> Result<bo
     Ok(recorded)
 }
 
-/// `record`'s writes, on a connection inside a transaction (or savepoint), which the caller
-/// commits on true and must roll back on false: the rule's state may have moved already.
+/// `record`'s writes, on a connection inside a write transaction. False when it changed
+/// nothing: it writes only once both checks passed, which checking in steps makes safe
+/// because SQLite lets one writer at a time into the database.
 pub(super) async fn record_on(
     conn: &mut SqliteConnection,
     write: &TriggerWrite,
     now: &str,
 ) -> Result<bool, StoreError> {
     let trigger = &write.trigger;
-    // Compare-and-set first: a fire computed from a state the store no longer holds
-    // (another alerter fired or re-armed the rule) is dropped, rolling everything back.
-    let moved = sqlx::query(
-        "UPDATE user_alerts
-            SET armed = ?, last_fired_at = ?, active = CASE WHEN ? THEN 0 ELSE active END
-          WHERE id = ? AND (? OR (armed = ? AND last_fired_at IS ?))",
-    )
-    .bind(write.state.armed)
-    .bind(write.state.last_fired_at.map(time::encode).transpose()?)
-    .bind(write.retire)
-    .bind(trigger.alert_id)
-    .bind(write.previous.is_none())
-    .bind(write.previous.map(|p| p.armed))
-    .bind(
-        write
-            .previous
-            .and_then(|p| p.last_fired_at)
-            .map(time::encode)
-            .transpose()?,
-    )
-    .execute(&mut *conn)
-    .await
-    .map_err(store_error)?;
-    if moved.rows_affected() == 0 {
-        if write.previous.is_none() {
-            // Unconditional, yet nothing matched: the alert does not exist.
-            let reason = format!("alert {} does not exist", trigger.alert_id);
-            return Err(StoreError::Rejected(reason.into()));
-        }
-        return Ok(false);
-    }
-    let done = sqlx::query(
+    let triggered_at = time::encode(trigger.triggered_at)?;
+    let fired_at = write.state.last_fired_at.map(time::encode).transpose()?;
+    let previous_fired_at = write
+        .previous
+        .and_then(|p| p.last_fired_at)
+        .map(time::encode)
+        .transpose()?;
+    // The history row first, only while the rule holds the state the fire was computed
+    // from: a fire from a stale view (another alerter fired or re-armed the rule) or a
+    // replay (the event id is taken) inserts nothing.
+    let inserted = sqlx::query(
         "INSERT INTO alert_history (event_id, alert_id, pair, condition, threshold, rate,
                                     message, triggered_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+          WHERE EXISTS (SELECT 1 FROM user_alerts
+                         WHERE id = ?2 AND (?10 OR (armed = ?11 AND last_fired_at IS ?12)))
          ON CONFLICT (event_id) DO NOTHING",
     )
     .bind(&trigger.event_id)
@@ -79,16 +60,46 @@ pub(super) async fn record_on(
     .bind(trigger.threshold)
     .bind(trigger.rate)
     .bind(&trigger.message)
-    .bind(time::encode(trigger.triggered_at)?)
+    .bind(triggered_at)
     .bind(now)
+    .bind(write.previous.is_none())
+    .bind(write.previous.map(|p| p.armed))
+    .bind(previous_fired_at)
     .execute(&mut *conn)
     .await
     .map_err(store_error)?;
-    if done.rows_affected() == 0 {
+    if inserted.rows_affected() == 0 {
+        if write.previous.is_none() && !exists(conn, trigger.alert_id).await? {
+            // Unconditional, yet nothing matched: the alert does not exist.
+            let reason = format!("alert {} does not exist", trigger.alert_id);
+            return Err(StoreError::Rejected(reason.into()));
+        }
         return Ok(false);
     }
+    sqlx::query(
+        "UPDATE user_alerts
+            SET armed = ?, last_fired_at = ?, active = CASE WHEN ? THEN 0 ELSE active END
+          WHERE id = ?",
+    )
+    .bind(write.state.armed)
+    .bind(fired_at)
+    .bind(write.retire)
+    .bind(trigger.alert_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(store_error)?;
     outbox::enqueue(conn, write, now).await?;
     Ok(true)
+}
+
+/// Whether alert `id` exists.
+async fn exists(conn: &mut SqliteConnection, id: i64) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM user_alerts WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    Ok(found.is_some())
 }
 
 /// The page of triggers is chosen first (filters added only when asked for, so SQLite can
