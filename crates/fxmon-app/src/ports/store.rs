@@ -390,9 +390,9 @@ pub trait AlertStore: Send + Sync {
     /// after a crash the alerter finds all of them or none. Each trigger is recorded as by
     /// [`record_trigger`](Self::record_trigger): one whose event is already recorded, or
     /// whose rule the store no longer holds in `previous`, changes nothing (PostgreSQL
-    /// undoes it to a savepoint) and the rest stand. Returns, for each trigger in order, whether it was
-    /// recorded. One transaction instead of one per write keeps the alerter from queueing
-    /// dozens of small commits behind the processor's (docs/BENCHMARKS.md).
+    /// undoes it to a savepoint) and the rest stand. Returns, for each trigger in order,
+    /// whether it was recorded. One transaction instead of one per write keeps the alerter
+    /// from queueing dozens of small commits behind the processor's (docs/BENCHMARKS.md).
     async fn record_evaluation(
         &self,
         evaluation: &EvaluationWrite,

@@ -72,12 +72,7 @@ impl AlertStore for SqliteStore {
     }
 
     async fn set_watermark(&self, source: &str, as_of: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut conn = self
-            .writer
-            .acquire()
-            .await
-            .map_err(crate::sqlite::error::store_error)?;
-        states::set_watermark_on(&mut conn, source, as_of).await
+        states::set_watermark(&self.writer, source, as_of).await
     }
 
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {

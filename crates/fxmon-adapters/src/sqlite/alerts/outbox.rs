@@ -11,6 +11,7 @@ use fxmon_app::ports::{
 };
 use fxmon_core::Pair;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::SqliteExecutor;
 
 use super::super::error::{store_error, Invalid};
 use super::super::{time, SqliteStore};
@@ -157,8 +158,7 @@ impl DeliveryOutbox for SqliteStore {
     }
 
     async fn delivered(&self, id: i64, attempts: u32, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let step = DeliveryStep::Delivered { attempts, at };
-        self.record_steps(&[(id, step)]).await
+        record_step(&self.writer, id, &DeliveryStep::Delivered { attempts, at }).await
     }
 
     async fn retry_later(
@@ -173,7 +173,7 @@ impl DeliveryOutbox for SqliteStore {
             at: next_attempt_at,
             reason: error.to_owned(),
         };
-        self.record_steps(&[(id, step)]).await
+        record_step(&self.writer, id, &step).await
     }
 
     async fn give_up(&self, id: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
@@ -181,18 +181,17 @@ impl DeliveryOutbox for SqliteStore {
             attempts,
             reason: error.to_owned(),
         };
-        self.record_steps(&[(id, step)]).await
+        record_step(&self.writer, id, &step).await
     }
 
     /// One transaction: the round's records take the one writer once.
     async fn record_steps(&self, steps: &[(i64, DeliveryStep)]) -> Result<(), StoreError> {
         if let [(id, step)] = steps {
-            let mut conn = self.writer.acquire().await.map_err(store_error)?;
-            return record_step(&mut conn, *id, step).await;
+            return record_step(&self.writer, *id, step).await;
         }
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         for (id, step) in steps {
-            record_step(&mut tx, *id, step).await?;
+            record_step(&mut *tx, *id, step).await?;
         }
         tx.commit().await.map_err(store_error)
     }
@@ -200,7 +199,7 @@ impl DeliveryOutbox for SqliteStore {
 
 /// Moves a pending delivery on by `step`.
 async fn record_step(
-    conn: &mut SqliteConnection,
+    executor: impl SqliteExecutor<'_>,
     id: i64,
     step: &DeliveryStep,
 ) -> Result<(), StoreError> {
@@ -232,6 +231,6 @@ async fn record_step(
         .bind(attempts)
         .bind(reason),
     };
-    query.execute(&mut *conn).await.map_err(store_error)?;
+    query.execute(executor).await.map_err(store_error)?;
     Ok(())
 }

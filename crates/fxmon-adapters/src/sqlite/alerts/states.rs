@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use fxmon_app::ports::{EvaluationWrite, RuleWrite, StoreError};
 use fxmon_core::{AlertRule, RuleState};
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteExecutor};
 
 use super::super::error::store_error;
 use super::super::time;
@@ -83,10 +83,10 @@ pub(super) async fn retire_on(conn: &mut SqliteConnection, ids: &[i64]) -> Resul
     Ok(())
 }
 
-/// Moves `source`'s watermark forward to `as_of`, on a connection inside a transaction or
-/// not. Fixed-width text: the larger string is the later time.
-pub(super) async fn set_watermark_on(
-    conn: &mut SqliteConnection,
+/// Moves `source`'s watermark forward to `as_of` (never back). Fixed-width text: the
+/// larger string is the later time.
+pub(super) async fn set_watermark(
+    executor: impl SqliteExecutor<'_>,
     source: &str,
     as_of: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -96,7 +96,7 @@ pub(super) async fn set_watermark_on(
     )
     .bind(source)
     .bind(time::encode(as_of)?)
-    .execute(&mut *conn)
+    .execute(executor)
     .await
     .map_err(store_error)?;
     Ok(())
@@ -125,7 +125,7 @@ pub(super) async fn record_evaluation(
         }
     }
     for (source, as_of) in &evaluation.watermarks {
-        set_watermark_on(&mut tx, source, *as_of).await?;
+        set_watermark(&mut *tx, source, *as_of).await?;
     }
     tx.commit().await.map_err(store_error)?;
     Ok(recorded)
