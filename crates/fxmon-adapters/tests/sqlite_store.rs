@@ -116,6 +116,10 @@ async fn a_batch_the_database_refuses_midway_is_rolled_back() {
     let error = store.insert_rates(&rows).await.unwrap_err();
     assert!(matches!(error, StoreError::Rejected(_)), "{error}");
     assert_eq!(store.count_rates().await.unwrap(), 10);
+    // The refused batch's snapshots were rolled back with its rows.
+    let newest = store.snapshot_at(None).await.unwrap().unwrap();
+    assert_eq!(newest.timestamp, minutes(10)[9].timestamp);
+    assert_eq!(newest.source, "test");
 }
 
 #[tokio::test]
@@ -268,6 +272,67 @@ async fn crosses_over_a_database_of_the_previous_release_are_answered_after_migr
         "a pair stored after migrating is a leg too"
     );
     assert_eq!(eur_jpy[0].rate, 150.0 / 0.8);
+}
+
+/// Migration 0010 over a database of the release before it: `fx_rates` is rebuilt keyed
+/// by (pair, timestamp, source) without losing a row, `fx_snapshots` lists the stored
+/// snapshots, and everything read from either answers as before.
+#[tokio::test]
+async fn rates_of_a_database_before_the_keyed_table_are_kept_and_answered_after_migrating() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fxmon.db");
+    let mut connection = previous_release::database_before(dir.path(), "0010").await;
+    sqlx::query(
+        "INSERT INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) VALUES
+           ('USD/EUR', 'USD', 'EUR', 0.8, '2026-10-30T10:00:00.000000Z', 'api', '2026-10-30T10:00:01.000000Z'),
+           ('USD/GBP', 'USD', 'GBP', 0.7, '2026-10-30T10:00:00.000000Z', 'api', '2026-10-30T10:00:01.000000Z'),
+           ('USD/EUR', 'USD', 'EUR', 0.9, '2026-10-30T11:00:00.000000Z', 'api', '2026-10-30T11:00:01.000000Z'),
+           ('USD/EUR', 'USD', 'EUR', 0.85, '2026-10-30T09:00:00.000000Z', 'other', '2026-10-30T09:00:01.000000Z');
+         INSERT INTO fx_pairs (pair, base, quote) VALUES
+           ('USD/EUR', 'USD', 'EUR'), ('USD/GBP', 'USD', 'GBP')",
+    )
+    .execute(&mut connection)
+    .await
+    .unwrap();
+    connection.close().await.unwrap();
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.count_rates().await.unwrap(), 4);
+    let newest = store.snapshot_at(None).await.unwrap().unwrap();
+    assert_eq!(newest.timestamp, at("2026-10-30T11:00:00Z"));
+    assert_eq!(newest.rates.len(), 1);
+    let ten = store
+        .snapshot_at(Some(at("2026-10-30T10:30:00Z")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ten.timestamp, at("2026-10-30T10:00:00Z"));
+    assert_eq!(ten.source, "api");
+    assert_eq!(ten.rates.len(), 2);
+    let nine = store
+        .snapshot_at(Some(at("2026-10-30T09:30:00Z")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(nine.source, "other");
+    let currencies = store.currencies_between(None, None).await.unwrap();
+    assert_eq!(currencies.len(), 3);
+    let eur_gbp = store.history(&query("EUR/GBP")).await.unwrap();
+    assert_eq!(eur_gbp.len(), 1);
+    assert_eq!(eur_gbp[0].rate, 0.7 / 0.8);
+    let mut usd_eur = query("USD/EUR");
+    usd_eur.order = Order::Desc;
+    let points = store.history(&usd_eur).await.unwrap();
+    let rates: Vec<f64> = points.iter().map(|p| p.rate).collect();
+    assert_eq!(rates, [0.9, 0.8, 0.85]);
+
+    // The key still makes a replay a no-op, and new rows land beside the migrated ones.
+    let replay = row("USD/EUR", 0.8, "2026-10-30T10:00:00Z", "api");
+    let later = row("USD/EUR", 0.95, "2026-10-30T12:00:00Z", "api");
+    assert_eq!(store.insert_rates(&[replay, later]).await.unwrap(), 1);
+    assert_eq!(store.count_rates().await.unwrap(), 5);
+    let newest = store.snapshot_at(None).await.unwrap().unwrap();
+    assert_eq!(newest.timestamp, at("2026-10-30T12:00:00Z"));
 }
 
 /// Stored rows are read only as far as the page reaches (`limit + offset` of them), yet a

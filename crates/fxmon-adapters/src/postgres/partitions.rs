@@ -67,7 +67,8 @@ impl PgStore {
     }
 
     /// Drops every monthly partition entirely before `before`'s month, and deletes the
-    /// default partition's rows before it: the retention of `fx_rates`. Returns the names
+    /// default partition's rows and `fx_snapshots`' entries before it: the retention of
+    /// `fx_rates`. Returns the names
     /// of the dropped partitions, oldest first.
     ///
     /// Dropping a partition briefly locks `fx_rates` against every reader and writer.
@@ -104,11 +105,15 @@ impl PgStore {
                 .await
                 .map_err(store_error)?;
         }
-        sqlx::query("DELETE FROM fx_rates_default WHERE timestamp < $1")
-            .bind(cutoff.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
-            .execute(&mut *tx)
-            .await
-            .map_err(store_error)?;
+        let cutoff_time = cutoff.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        // The snapshots whose rows are gone go too.
+        for table in ["fx_rates_default", "fx_snapshots"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE timestamp < $1"))
+                .bind(cutoff_time)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
         tx.commit().await.map_err(store_error)?;
         self.months.retain(|month| *month >= cutoff);
         Ok(doomed)

@@ -49,6 +49,7 @@ impl RateStore for PgStore {
         for chunk in rows.chunks(CHUNK_ROWS) {
             inserted += insert_chunk(&mut tx, chunk).await?;
         }
+        insert_snapshots(&mut tx, &rows).await?;
         tx.commit().await.map_err(store_error)?;
         self.pairs.add(&new_pairs);
         Ok(inserted)
@@ -126,6 +127,33 @@ async fn insert_pairs(
     .bind(names)
     .bind(bases)
     .bind(quotes)
+    .execute(&mut **tx)
+    .await
+    .map_err(store_error)?;
+    Ok(())
+}
+
+/// Lists the batch's snapshots in `fx_snapshots`, where `snapshot_at` finds the newest.
+/// `rows` are in time order; the snapshots go in key order, as the rows do, so concurrent
+/// writers cannot deadlock.
+async fn insert_snapshots(
+    tx: &mut Transaction<'static, Postgres>,
+    rows: &[&StoredRate],
+) -> Result<(), StoreError> {
+    let mut snapshots: Vec<(DateTime<Utc>, &str)> = rows
+        .iter()
+        .map(|row| (row.timestamp, row.source.as_str()))
+        .collect();
+    snapshots.sort_unstable();
+    snapshots.dedup();
+    let (timestamps, sources): (Vec<DateTime<Utc>>, Vec<&str>) = snapshots.into_iter().unzip();
+    sqlx::query(
+        "INSERT INTO fx_snapshots (timestamp, source)
+         SELECT * FROM UNNEST($1::timestamptz[], $2::text[])
+         ON CONFLICT (timestamp, source) DO NOTHING",
+    )
+    .bind(timestamps)
+    .bind(sources)
     .execute(&mut **tx)
     .await
     .map_err(store_error)?;

@@ -17,9 +17,9 @@ use super::time;
 /// cross or an inverse from the store equals, bit for bit, the one the core computes
 /// from a snapshot (SQLite's own division can differ in the last place).
 ///
-/// Rows are looked up by `pair`, so that the unique (pair, timestamp, source) index serves
+/// Rows are looked up by `pair`, so that `fx_rates`'s key, (pair, timestamp, source), serves
 /// the direct and inverse rows, both legs of a cross, and the second leg with all three
-/// columns as equalities; no other index on `fx_rates` is needed, which makes every insert
+/// columns as equalities; `fx_rates` needs no index besides, which makes every insert
 /// cheaper. The first leg's pairs (every X/A) come from `fx_pairs`, which `CROSS JOIN`
 /// makes the outer loop. Joined on (base, quote) instead, SQLite carries the BETWEEN over
 /// to `b` and scans a range per row: 6 s instead of 30 ms for a cross over the whole ECB
@@ -27,7 +27,7 @@ use super::time;
 ///
 /// A stored pair (direct or inverse) has one row per (time, source), so only its first
 /// `limit + offset` rows in the requested order can make the page: each of those two
-/// branches stops there, reading the unique key's index in order, instead of grouping
+/// branches stops there, reading the table in key order, instead of grouping
 /// the pair's whole history to return the newest few.
 fn history_sql(direction: &str) -> String {
     format!(

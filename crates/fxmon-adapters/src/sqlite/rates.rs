@@ -4,12 +4,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{HistoryQuery, RatePoint, RateStore, StoreError, StoredRate};
 use fxmon_core::{Pair, RateSnapshot};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, QueryBuilder, Sqlite};
+use std::sync::LazyLock;
 
 use super::error::store_error;
 use super::{history, snapshot, time, SqliteStore};
 
-/// The most rows per INSERT: 7 binds each stays below SQLite's 32766-variable limit.
+/// The most rows per INSERT: 5 binds each stays below SQLite's 32766-variable limit.
 const CHUNK_ROWS: usize = 4096;
 
 #[async_trait]
@@ -19,18 +21,26 @@ impl RateStore for SqliteStore {
             return Ok(0);
         }
         let created_at = time::encode(Utc::now())?;
+        let timestamps = encode_times(rows)?;
         // Built before the writer is taken, so that it is held only while SQLite works.
-        let mut inserts = chunks(rows)
-            .map(|chunk| insert_statement(chunk, &created_at))
-            .collect::<Result<Vec<_>, _>>()?;
+        let inserts = chunks(rows)
+            .zip(chunks(&timestamps))
+            .map(|(chunk, times)| {
+                let arguments = insert_arguments(chunk, times, &created_at)?;
+                Ok((insert_sql(chunk.len()), arguments))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let snapshots = snapshots_of(rows, &timestamps);
         let new_pairs = self.pairs.missing(rows.iter().map(|row| &row.pair));
-        let mut listings: Vec<_> = new_pairs.chunks(CHUNK_ROWS).map(pairs_statement).collect();
+        let mut listings: Vec<_> = chunks(&snapshots)
+            .map(snapshots_statement)
+            .chain(new_pairs.chunks(CHUNK_ROWS).map(pairs_statement))
+            .collect();
         // Dropped without commit on any error, so a failed batch leaves nothing behind.
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         let mut inserted = 0;
-        for insert in &mut inserts {
-            let done = insert
-                .build()
+        for (sql, arguments) in inserts {
+            let done = sqlx::query_with(sql, arguments)
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
@@ -90,7 +100,7 @@ impl RateStore for SqliteStore {
 /// any size would prepare (and cache, up to 100) a new statement for every remainder.
 /// Fewer, larger statements mean fewer hand-offs to the writer's thread: 7,424 rows take 4
 /// statements instead of 15 chunks of 500 (docs/BENCHMARKS.md).
-fn chunks(rows: &[StoredRate]) -> impl Iterator<Item = &[StoredRate]> {
+fn chunks<T>(rows: &[T]) -> impl Iterator<Item = &[T]> {
     let mut rest = rows;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -103,44 +113,101 @@ fn chunks(rows: &[StoredRate]) -> impl Iterator<Item = &[StoredRate]> {
     })
 }
 
-/// One multi-row `INSERT ... ON CONFLICT DO NOTHING`: a row already stored is skipped and
-/// not counted in `rows_affected`.
-fn insert_statement<'a>(
-    chunk: &[StoredRate],
-    created_at: &'a str,
-) -> Result<QueryBuilder<'a, Sqlite>, StoreError> {
-    // A snapshot's rows share their time: encode it once, not once per row.
-    let mut timestamps: Vec<String> = Vec::with_capacity(chunk.len());
-    for (i, row) in chunk.iter().enumerate() {
-        let timestamp = if i > 0 && chunk[i - 1].timestamp == row.timestamp {
-            timestamps[i - 1].clone()
-        } else {
-            time::encode(row.timestamp)?
+/// Each row's time as stored. A snapshot's rows share their time: it is encoded once, not
+/// once per row.
+fn encode_times(rows: &[StoredRate]) -> Result<Vec<String>, StoreError> {
+    let mut timestamps: Vec<String> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let timestamp = match i.checked_sub(1).map(|before| &rows[before]) {
+            Some(before) if before.timestamp == row.timestamp => timestamps[i - 1].clone(),
+            _ => time::encode(row.timestamp)?,
         };
         timestamps.push(timestamp);
     }
-    let mut insert = QueryBuilder::new(
-        "INSERT INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) ",
-    );
-    insert.push_values(
-        chunk.iter().zip(timestamps),
-        |mut values, (row, timestamp)| {
-            values
-                .push_bind(row.pair.to_string())
-                .push_bind(row.pair.base().code().to_owned())
-                .push_bind(row.pair.quote().code().to_owned())
-                .push_bind(row.rate.get())
-                .push_bind(timestamp)
-                .push_bind(row.source.clone())
-                .push_bind(created_at);
-        },
-    );
-    insert.push(" ON CONFLICT (pair, timestamp, source) DO NOTHING");
-    Ok(insert)
+    Ok(timestamps)
+}
+
+/// The (time, source) of every snapshot among `rows`, once for each run of rows sharing
+/// them; `fx_snapshots` ignores the repeats that remain.
+fn snapshots_of<'a>(rows: &'a [StoredRate], timestamps: &'a [String]) -> Vec<(&'a str, &'a str)> {
+    let mut snapshots: Vec<(&str, &str)> = Vec::new();
+    for (row, timestamp) in rows.iter().zip(timestamps) {
+        let snapshot = (timestamp.as_str(), row.source.as_str());
+        if snapshots.last() != Some(&snapshot) {
+            snapshots.push(snapshot);
+        }
+    }
+    snapshots
+}
+
+/// The insert of `rows` rows (a power of two up to [`CHUNK_ROWS`]): one text per size, so
+/// each is prepared once and then found in the writer's statement cache. Each row binds
+/// its pair, rate, time, source and `created_at`; `base` and `quote` are computed from
+/// `pair`. (Binding `created_at` once as `?1` would cost more than it saves: SQLite looks
+/// a parameter's name up by walking the statement's list of names, and sqlx asks for
+/// every parameter's name.)
+///
+/// `ON CONFLICT DO NOTHING` skips a row already stored, which `rows_affected` does not
+/// count. `OR FAIL` is for every other constraint (a rate that is not positive): the
+/// statement stops at that row, and the caller's transaction, never committed, takes back
+/// the rows before it. Without it SQLite keeps a statement journal to undo the statement
+/// alone: 8 % of the writer thread's time in a profile (docs/BENCHMARKS.md).
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: LazyLock<Vec<String>> = LazyLock::new(|| {
+        (0..=CHUNK_ROWS.ilog2())
+            .map(|power| {
+                let mut sql = String::from(
+                    "INSERT OR FAIL INTO fx_rates (pair, rate, timestamp, source, created_at) VALUES ",
+                );
+                let values = vec!["(?,?,?,?,?)"; 1 << power];
+                sql.push_str(&values.join(","));
+                sql.push_str(" ON CONFLICT (pair, timestamp, source) DO NOTHING");
+                sql
+            })
+            .collect()
+    });
+    assert!(rows.is_power_of_two() && rows <= CHUNK_ROWS, "{rows} rows");
+    &SQL[rows.ilog2() as usize]
+}
+
+/// The arguments of [`insert_sql`] for `chunk`.
+fn insert_arguments<'a>(
+    chunk: &'a [StoredRate],
+    timestamps: &'a [String],
+    created_at: &'a str,
+) -> Result<SqliteArguments<'a>, StoreError> {
+    let mut arguments = SqliteArguments::default();
+    arguments.reserve(5 * chunk.len(), 0);
+    for (row, timestamp) in chunk.iter().zip(timestamps) {
+        arguments
+            .add(row.pair.to_string())
+            .map_err(StoreError::Rejected)?;
+        arguments
+            .add(row.rate.get())
+            .map_err(StoreError::Rejected)?;
+        arguments
+            .add(timestamp.as_str())
+            .map_err(StoreError::Rejected)?;
+        arguments
+            .add(row.source.as_str())
+            .map_err(StoreError::Rejected)?;
+        arguments.add(created_at).map_err(StoreError::Rejected)?;
+    }
+    Ok(arguments)
+}
+
+/// Lists snapshots in `fx_snapshots`, where `snapshot_at` finds the newest.
+fn snapshots_statement<'a>(snapshots: &[(&'a str, &'a str)]) -> QueryBuilder<'a, Sqlite> {
+    let mut insert = QueryBuilder::new("INSERT INTO fx_snapshots (timestamp, source) ");
+    insert.push_values(snapshots, |mut values, &(timestamp, source)| {
+        values.push_bind(timestamp).push_bind(source);
+    });
+    insert.push(" ON CONFLICT (timestamp, source) DO NOTHING");
+    insert
 }
 
 /// Lists `pairs` in `fx_pairs`, where history finds the first legs of a cross.
-fn pairs_statement(pairs: &[Pair]) -> QueryBuilder<'static, Sqlite> {
+fn pairs_statement<'a>(pairs: &[Pair]) -> QueryBuilder<'a, Sqlite> {
     let mut insert = QueryBuilder::new("INSERT INTO fx_pairs (pair, base, quote) ");
     insert.push_values(pairs, |mut values, pair| {
         values

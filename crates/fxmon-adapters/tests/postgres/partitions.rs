@@ -146,6 +146,15 @@ async fn retention_drops_whole_months_before_the_cutoff_and_keeps_the_rest() {
     assert!(names.iter().any(|n| n == "fx_rates_p199903"), "{names:?}");
     let again = store.drop_partitions_before(month(1999, 3)).await.unwrap();
     assert!(again.is_empty());
+    // The dropped months' snapshots are gone with their rows.
+    assert_eq!(db.count("fx_snapshots").await, 2);
+    let february = store.snapshot_at(Some(at("1999-02-15T00:00:00Z"))).await;
+    assert_eq!(february.unwrap(), None);
+    let march = store.snapshot_at(Some(at("1999-04-01T00:00:00Z"))).await;
+    assert_eq!(
+        march.unwrap().unwrap().timestamp,
+        at("1999-03-31T00:00:00Z")
+    );
 
     // The month can be written again: the store forgot it had a partition.
     store
