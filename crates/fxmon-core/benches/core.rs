@@ -1,5 +1,5 @@
 //! The hot paths of processing rates, in-process: the full cross-rate matrix of 166
-//! currencies, and one volatility update (both figures). Method and results:
+//! currencies, one volatility update (both figures), and parsing a snapshot. Method and results:
 //! docs/BENCHMARKS.md.
 
 use std::collections::BTreeMap;
@@ -84,5 +84,18 @@ fn volatility(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, cross_matrix, volatility);
+/// What each consumer does first with every message: a 30-currency snapshot (the ECB's
+/// latest day has 29 rates) parsed from its wire JSON.
+fn parse(c: &mut Criterion) {
+    let (snapshot, _) = snapshot(30);
+    let json = snapshot.to_json();
+    c.bench_function("snapshot/from_json_29_rates", |b| {
+        b.iter(|| RateSnapshot::from_json(black_box(&json)).unwrap())
+    });
+    c.bench_function("currency/parse", |b| {
+        b.iter(|| Currency::parse(black_box("sek")).unwrap())
+    });
+}
+
+criterion_group!(benches, cross_matrix, volatility, parse);
 criterion_main!(benches);

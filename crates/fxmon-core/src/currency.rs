@@ -2,10 +2,50 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::currency_table::CURRENCIES;
+
+/// The codes of [`CURRENCIES`] as a set of three-letter codes: parsing runs for every
+/// pair of every message, and a look-up here is one bit test instead of a binary search
+/// by string comparison (94 ns per code before, docs/BENCHMARKS.md).
+static KNOWN: LazyLock<Codes> = LazyLock::new(|| {
+    let mut codes = Codes::default();
+    for (code, _) in CURRENCIES {
+        let bytes = code.as_bytes();
+        codes.insert([bytes[0], bytes[1], bytes[2]]);
+    }
+    codes
+});
+
+/// A set of codes of three upper-case ASCII letters: one bit for each of the 26³.
+struct Codes(Box<[u64]>);
+
+impl Default for Codes {
+    fn default() -> Self {
+        Self(vec![0; (26 * 26 * 26usize).div_ceil(64)].into_boxed_slice())
+    }
+}
+
+impl Codes {
+    /// The bit of `code`; `code` must be three upper-case ASCII letters.
+    fn bit(code: [u8; 3]) -> usize {
+        let [a, b, c] = code.map(|letter| usize::from(letter - b'A'));
+        (a * 26 + b) * 26 + c
+    }
+
+    fn insert(&mut self, code: [u8; 3]) {
+        let bit = Self::bit(code);
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    fn contains(&self, code: [u8; 3]) -> bool {
+        let bit = Self::bit(code);
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
 
 /// A known currency code such as `USD`. Only constructible from a code in the table.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,10 +73,11 @@ impl Currency {
             bytes[1].to_ascii_uppercase(),
             bytes[2].to_ascii_uppercase(),
         ];
-        let upper = std::str::from_utf8(&code).expect("ASCII letters are UTF-8");
-        match CURRENCIES.binary_search_by(|(c, _)| (*c).cmp(upper)) {
-            Ok(_) => Ok(Self(code)),
-            Err(_) => Err(CurrencyError::Unknown(upper.to_owned())),
+        if KNOWN.contains(code) {
+            Ok(Self(code))
+        } else {
+            let upper = std::str::from_utf8(&code).expect("ASCII letters are UTF-8");
+            Err(CurrencyError::Unknown(upper.to_owned()))
         }
     }
 
@@ -138,6 +179,24 @@ mod tests {
     fn the_table_is_sorted_so_binary_search_finds_every_code() {
         assert!(CURRENCIES.windows(2).all(|w| w[0].0 < w[1].0));
         assert_eq!(Currency::all().count(), CURRENCIES.len());
+    }
+
+    /// The set answers exactly the table's codes, over every three-letter code there is.
+    #[test]
+    fn exactly_the_codes_of_the_table_are_known() {
+        let mut known = 0;
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                for c in b'A'..=b'Z' {
+                    let code = [a, b, c];
+                    let text = std::str::from_utf8(&code).unwrap();
+                    let in_table = CURRENCIES.iter().any(|(listed, _)| *listed == text);
+                    assert_eq!(Currency::parse(text).is_ok(), in_table, "{text}");
+                    known += usize::from(in_table);
+                }
+            }
+        }
+        assert_eq!(known, CURRENCIES.len());
     }
 
     #[test]
