@@ -5,8 +5,6 @@
 -- * `fx_rates` is a WITHOUT ROWID table keyed by (pair, timestamp, source): the key that
 --   makes a replay a no-op is the table itself, and history reads a pair's rows in order
 --   from it. Nothing referred to the rowid `id`, so it goes.
--- * `base` and `quote` are computed from `pair` when read, not stored: rows are smaller,
---   and an insert binds two values fewer per row. They cannot disagree with `pair`.
 -- * The index on time is replaced by `fx_snapshots`, one row per stored (timestamp,
 --   source) rather than one per rate. The newest snapshot at or before a time is found
 --   there; its rows are then read pair by pair (`fx_pairs`) through the key.
@@ -14,8 +12,8 @@
 -- The ECB history's 221,702 rows are copied once, in about a second.
 CREATE TABLE fx_rates_keyed (
     pair       TEXT NOT NULL,
-    base       TEXT GENERATED ALWAYS AS (substr(pair, 1, instr(pair, '/') - 1)) VIRTUAL,
-    quote      TEXT GENERATED ALWAYS AS (substr(pair, instr(pair, '/') + 1)) VIRTUAL,
+    base       TEXT NOT NULL,
+    quote      TEXT NOT NULL,
     rate       REAL NOT NULL CHECK (rate > 0),
     timestamp  TEXT NOT NULL,
     source     TEXT NOT NULL,
@@ -23,8 +21,9 @@ CREATE TABLE fx_rates_keyed (
     PRIMARY KEY (pair, timestamp, source)
 ) WITHOUT ROWID;
 
-INSERT INTO fx_rates_keyed (pair, rate, timestamp, source, created_at)
-SELECT pair, rate, timestamp, source, created_at FROM fx_rates ORDER BY pair, timestamp, source;
+INSERT INTO fx_rates_keyed (pair, base, quote, rate, timestamp, source, created_at)
+SELECT pair, base, quote, rate, timestamp, source, created_at FROM fx_rates
+ ORDER BY pair, timestamp, source;
 
 CREATE TABLE fx_snapshots (
     timestamp TEXT NOT NULL,

@@ -142,24 +142,25 @@ fn snapshots_of<'a>(rows: &'a [StoredRate], timestamps: &'a [String]) -> Vec<(&'
 
 /// The insert of `rows` rows (a power of two up to [`CHUNK_ROWS`]): one text per size, so
 /// each is prepared once and then found in the writer's statement cache. Each row binds
-/// its pair, rate, time, source and `created_at`; `base` and `quote` are computed from
-/// `pair`. (Binding `created_at` once as `?1` would cost more than it saves: SQLite looks
-/// a parameter's name up by walking the statement's list of names, and sqlx asks for
-/// every parameter's name.)
+/// its seven columns. (Binding `created_at` once as `?1` would cost more than it saves:
+/// SQLite looks a parameter's name up by walking the statement's list of names, and sqlx
+/// asks for every parameter's name. And `base` and `quote` as columns generated from
+/// `pair` were slower than binding them: SQLite computes them on every insert, and keeps
+/// a statement journal for a table that has them.)
 ///
 /// `ON CONFLICT DO NOTHING` skips a row already stored, which `rows_affected` does not
 /// count. `OR FAIL` is for every other constraint (a rate that is not positive): the
 /// statement stops at that row, and the caller's transaction, never committed, takes back
 /// the rows before it. Without it SQLite keeps a statement journal to undo the statement
-/// alone: 8 % of the writer thread's time in a profile (docs/BENCHMARKS.md).
+/// alone: 5–8 % of the writer thread's time in profiles (docs/BENCHMARKS.md).
 fn insert_sql(rows: usize) -> &'static str {
     static SQL: LazyLock<Vec<String>> = LazyLock::new(|| {
         (0..=CHUNK_ROWS.ilog2())
             .map(|power| {
                 let mut sql = String::from(
-                    "INSERT OR FAIL INTO fx_rates (pair, rate, timestamp, source, created_at) VALUES ",
+                    "INSERT OR FAIL INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) VALUES ",
                 );
-                let values = vec!["(?,?,?,?,?)"; 1 << power];
+                let values = vec!["(?,?,?,?,?,?,?)"; 1 << power];
                 sql.push_str(&values.join(","));
                 sql.push_str(" ON CONFLICT (pair, timestamp, source) DO NOTHING");
                 sql
@@ -177,10 +178,16 @@ fn insert_arguments<'a>(
     created_at: &'a str,
 ) -> Result<SqliteArguments<'a>, StoreError> {
     let mut arguments = SqliteArguments::default();
-    arguments.reserve(5 * chunk.len(), 0);
+    arguments.reserve(7 * chunk.len(), 0);
     for (row, timestamp) in chunk.iter().zip(timestamps) {
         arguments
             .add(row.pair.to_string())
+            .map_err(StoreError::Rejected)?;
+        arguments
+            .add(row.pair.base().code().to_owned())
+            .map_err(StoreError::Rejected)?;
+        arguments
+            .add(row.pair.quote().code().to_owned())
             .map_err(StoreError::Rejected)?;
         arguments
             .add(row.rate.get())
