@@ -2,43 +2,46 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::currency_table::CURRENCIES;
 
-/// The codes of [`CURRENCIES`] as a set of three-letter codes: parsing runs for every
-/// pair of every message, and a look-up here is one bit test instead of a binary search
-/// by string comparison (94 ns per code before, docs/BENCHMARKS.md).
-static KNOWN: LazyLock<Codes> = LazyLock::new(|| {
-    let mut codes = Codes::default();
-    for (code, _) in CURRENCIES {
-        let bytes = code.as_bytes();
-        codes.insert([bytes[0], bytes[1], bytes[2]]);
-    }
-    codes
-});
+/// The codes of [`CURRENCIES`] as a set of three-letter codes, built when compiling:
+/// parsing runs for every pair of every message, and a look-up here is one bit test
+/// instead of a binary search by string comparison (94 ns per code before,
+/// docs/BENCHMARKS.md).
+static KNOWN: Codes = Codes::of(CURRENCIES);
 
 /// A set of codes of three upper-case ASCII letters: one bit for each of the 26³.
-struct Codes(Box<[u64]>);
-
-impl Default for Codes {
-    fn default() -> Self {
-        Self(vec![0; (26 * 26 * 26usize).div_ceil(64)].into_boxed_slice())
-    }
-}
+struct Codes([u64; (26 * 26 * 26usize).div_ceil(64)]);
 
 impl Codes {
-    /// The bit of `code`; `code` must be three upper-case ASCII letters.
-    fn bit(code: [u8; 3]) -> usize {
-        let [a, b, c] = code.map(|letter| usize::from(letter - b'A'));
-        (a * 26 + b) * 26 + c
+    /// The set of `table`'s codes. A code that is not three upper-case letters fails the
+    /// build.
+    const fn of(table: &[(&str, &str)]) -> Self {
+        let mut words = [0; (26 * 26 * 26usize).div_ceil(64)];
+        let mut i = 0;
+        while i < table.len() {
+            let code = table[i].0.as_bytes();
+            assert!(code.len() == 3, "a currency code has three letters");
+            let code = [code[0], code[1], code[2]];
+            assert!(code[0].is_ascii_uppercase() && code[1].is_ascii_uppercase());
+            assert!(
+                code[2].is_ascii_uppercase(),
+                "a currency code is upper case"
+            );
+            let bit = Self::bit(code);
+            words[bit / 64] |= 1 << (bit % 64);
+            i += 1;
+        }
+        Self(words)
     }
 
-    fn insert(&mut self, code: [u8; 3]) {
-        let bit = Self::bit(code);
-        self.0[bit / 64] |= 1 << (bit % 64);
+    /// The bit of `code`, which must be three upper-case ASCII letters.
+    const fn bit(code: [u8; 3]) -> usize {
+        let [a, b, c] = [code[0] - b'A', code[1] - b'A', code[2] - b'A'];
+        (a as usize * 26 + b as usize) * 26 + c as usize
     }
 
     fn contains(&self, code: [u8; 3]) -> bool {
