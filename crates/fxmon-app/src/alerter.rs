@@ -35,17 +35,6 @@ pub struct AlerterDeps {
     pub on_recorded: Arc<dyn Fn() + Send + Sync>,
 }
 
-/// Moves `snapshot`'s source's watermark in `watermarks` to its time.
-fn watermark(watermarks: &mut Vec<(String, DateTime<Utc>)>, snapshot: &RateSnapshot) {
-    match watermarks
-        .iter_mut()
-        .find(|(source, _)| *source == snapshot.source)
-    {
-        Some((_, as_of)) => *as_of = (*as_of).max(snapshot.timestamp),
-        None => watermarks.push((snapshot.source.clone(), snapshot.timestamp)),
-    }
-}
-
 /// The `fx-alerts` event: the original's fields plus `event_id`, `triggered_at` and, for
 /// `change_pct` and `volatility_above`, the metric `value` that fired.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,7 +109,7 @@ impl Alerter {
         let mut evaluation = EvaluationWrite::default();
         for snapshot in snapshots {
             if self.observe(snapshot, &mut evaluation.writes).await? {
-                watermark(&mut evaluation.watermarks, snapshot);
+                evaluation.mark(&snapshot.source, snapshot.timestamp);
             }
         }
         if evaluation.watermarks.is_empty() {

@@ -239,6 +239,14 @@ pub struct EvaluationWrite {
 }
 
 impl EvaluationWrite {
+    /// Moves `source`'s watermark forward to `as_of` (never back).
+    pub fn mark(&mut self, source: &str, as_of: DateTime<Utc>) {
+        match self.watermarks.iter_mut().find(|(s, _)| s == source) {
+            Some((_, newest)) => *newest = (*newest).max(as_of),
+            None => self.watermarks.push((source.to_owned(), as_of)),
+        }
+    }
+
     /// The triggers among `writes`, in order.
     pub fn triggers(&self) -> impl Iterator<Item = &TriggerWrite> {
         self.writes.iter().filter_map(|write| match write {
