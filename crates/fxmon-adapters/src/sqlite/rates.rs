@@ -4,14 +4,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use fxmon_app::ports::{HistoryQuery, RatePoint, RateStore, StoreError, StoredRate};
 use fxmon_core::{Pair, RateSnapshot};
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, QueryBuilder, Sqlite};
-use std::sync::LazyLock;
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::error::store_error;
 use super::{history, snapshot, time, SqliteStore};
 
-/// The most rows per INSERT: 5 binds each stays below SQLite's 32766-variable limit.
+/// The most rows per INSERT: 7 binds each stays below SQLite's 32766-variable limit.
 const CHUNK_ROWS: usize = 4096;
 
 #[async_trait]
@@ -23,13 +21,10 @@ impl RateStore for SqliteStore {
         let created_at = time::encode(Utc::now())?;
         let timestamps = encode_times(rows)?;
         // Built before the writer is taken, so that it is held only while SQLite works.
-        let inserts = chunks(rows)
+        let mut inserts: Vec<_> = chunks(rows)
             .zip(chunks(&timestamps))
-            .map(|(chunk, times)| {
-                let arguments = insert_arguments(chunk, times, &created_at)?;
-                Ok((insert_sql(chunk.len()), arguments))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+            .map(|(chunk, times)| insert_statement(chunk, times, &created_at))
+            .collect();
         let snapshots = snapshots_of(rows, &timestamps);
         let new_pairs = self.pairs.missing(rows.iter().map(|row| &row.pair));
         let mut listings: Vec<_> = chunks(&snapshots)
@@ -39,8 +34,9 @@ impl RateStore for SqliteStore {
         // Dropped without commit on any error, so a failed batch leaves nothing behind.
         let mut tx = self.writer.begin().await.map_err(store_error)?;
         let mut inserted = 0;
-        for (sql, arguments) in inserts {
-            let done = sqlx::query_with(sql, arguments)
+        for insert in &mut inserts {
+            let done = insert
+                .build()
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
@@ -140,67 +136,42 @@ fn snapshots_of<'a>(rows: &'a [StoredRate], timestamps: &'a [String]) -> Vec<(&'
     snapshots
 }
 
-/// The insert of `rows` rows (a power of two up to [`CHUNK_ROWS`]): one text per size, so
-/// each is prepared once and then found in the writer's statement cache. Each row binds
-/// its seven columns. (Binding `created_at` once as `?1` would cost more than it saves:
-/// SQLite looks a parameter's name up by walking the statement's list of names, and sqlx
-/// asks for every parameter's name. And `base` and `quote` as columns generated from
-/// `pair` were slower than binding them: SQLite computes them on every insert, and keeps
-/// a statement journal for a table that has them.)
+/// One multi-row insert of `chunk`, whose rows' times are `timestamps`. Each chunk size
+/// is one statement text, found in the writer's statement cache after the first.
 ///
 /// `ON CONFLICT DO NOTHING` skips a row already stored, which `rows_affected` does not
 /// count. `OR FAIL` is for every other constraint (a rate that is not positive): the
 /// statement stops at that row, and the caller's transaction, never committed, takes back
 /// the rows before it. Without it SQLite keeps a statement journal to undo the statement
 /// alone: 5–8 % of the writer thread's time in profiles (docs/BENCHMARKS.md).
-fn insert_sql(rows: usize) -> &'static str {
-    static SQL: LazyLock<Vec<String>> = LazyLock::new(|| {
-        (0..=CHUNK_ROWS.ilog2())
-            .map(|power| {
-                let mut sql = String::from(
-                    "INSERT OR FAIL INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) VALUES ",
-                );
-                let values = vec!["(?,?,?,?,?,?,?)"; 1 << power];
-                sql.push_str(&values.join(","));
-                sql.push_str(" ON CONFLICT (pair, timestamp, source) DO NOTHING");
-                sql
-            })
-            .collect()
-    });
-    assert!(rows.is_power_of_two() && rows <= CHUNK_ROWS, "{rows} rows");
-    &SQL[rows.ilog2() as usize]
-}
-
-/// The arguments of [`insert_sql`] for `chunk`.
-fn insert_arguments<'a>(
-    chunk: &'a [StoredRate],
+///
+/// Tried and slower (docs/BENCHMARKS.md): binding `created_at` once as `?1` (sqlx asks
+/// for every parameter's name, and SQLite finds one by walking its list of names), and
+/// `base` and `quote` as columns generated from `pair` (SQLite computes them on every
+/// insert, and keeps a statement journal for a table that has them).
+fn insert_statement<'a>(
+    chunk: &[StoredRate],
     timestamps: &'a [String],
     created_at: &'a str,
-) -> Result<SqliteArguments<'a>, StoreError> {
-    let mut arguments = SqliteArguments::default();
-    arguments.reserve(7 * chunk.len(), 0);
-    for (row, timestamp) in chunk.iter().zip(timestamps) {
-        arguments
-            .add(row.pair.to_string())
-            .map_err(StoreError::Rejected)?;
-        arguments
-            .add(row.pair.base().code().to_owned())
-            .map_err(StoreError::Rejected)?;
-        arguments
-            .add(row.pair.quote().code().to_owned())
-            .map_err(StoreError::Rejected)?;
-        arguments
-            .add(row.rate.get())
-            .map_err(StoreError::Rejected)?;
-        arguments
-            .add(timestamp.as_str())
-            .map_err(StoreError::Rejected)?;
-        arguments
-            .add(row.source.as_str())
-            .map_err(StoreError::Rejected)?;
-        arguments.add(created_at).map_err(StoreError::Rejected)?;
-    }
-    Ok(arguments)
+) -> QueryBuilder<'a, Sqlite> {
+    let mut insert = QueryBuilder::new(
+        "INSERT OR FAIL INTO fx_rates (pair, base, quote, rate, timestamp, source, created_at) ",
+    );
+    insert.push_values(
+        chunk.iter().zip(timestamps),
+        |mut values, (row, timestamp)| {
+            values
+                .push_bind(row.pair.to_string())
+                .push_bind(row.pair.base().code().to_owned())
+                .push_bind(row.pair.quote().code().to_owned())
+                .push_bind(row.rate.get())
+                .push_bind(timestamp.as_str())
+                .push_bind(row.source.clone())
+                .push_bind(created_at);
+        },
+    );
+    insert.push(" ON CONFLICT (pair, timestamp, source) DO NOTHING");
+    insert
 }
 
 /// Lists snapshots in `fx_snapshots`, where `snapshot_at` finds the newest.
