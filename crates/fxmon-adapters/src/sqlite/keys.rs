@@ -28,7 +28,7 @@ impl KeyStore for SqliteStore {
             .bind(prefix)
             .bind(digest)
             .bind(time::encode(Utc::now())?)
-            .fetch_one(&self.writer)
+            .fetch_one(&self.alerts.writer)
             .await
             .map_err(store_error)?;
         key(&row)
@@ -36,7 +36,7 @@ impl KeyStore for SqliteStore {
 
     async fn list_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM api_keys ORDER BY id"))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.alerts.pool)
             .await
             .map_err(store_error)?;
         rows.iter().map(key).collect()
@@ -47,7 +47,7 @@ impl KeyStore for SqliteStore {
             sqlx::query("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
                 .bind(time::encode(Utc::now())?)
                 .bind(id)
-                .execute(&self.writer)
+                .execute(&self.alerts.writer)
                 .await
                 .map_err(store_error)?;
         Ok(done.rows_affected() == 1)
@@ -56,7 +56,7 @@ impl KeyStore for SqliteStore {
     async fn key_by_digest(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM api_keys WHERE digest = ?"))
             .bind(digest)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.alerts.pool)
             .await
             .map_err(store_error)?;
         row.as_ref().map(key).transpose()
@@ -65,7 +65,7 @@ impl KeyStore for SqliteStore {
     async fn active_keys(&self) -> Result<u64, StoreError> {
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE revoked_at IS NULL")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.alerts.pool)
                 .await
                 .map_err(store_error)?;
         Ok(count.unsigned_abs())

@@ -32,7 +32,7 @@ impl RateStore for SqliteStore {
             .chain(new_pairs.chunks(CHUNK_ROWS).map(pairs_statement))
             .collect();
         // Dropped without commit on any error, so a failed batch leaves nothing behind.
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let mut tx = self.rates.writer.begin().await.map_err(store_error)?;
         let mut inserted = 0;
         for insert in &mut inserts {
             let done = insert
@@ -55,14 +55,14 @@ impl RateStore for SqliteStore {
     }
 
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<RatePoint>, StoreError> {
-        history::history(&self.pool, query).await
+        history::history(&self.rates.pool, query).await
     }
 
     async fn snapshot_at(
         &self,
         at: Option<DateTime<Utc>>,
     ) -> Result<Option<RateSnapshot>, StoreError> {
-        snapshot::snapshot_at(&self.pool, at).await
+        snapshot::snapshot_at(&self.rates.pool, at).await
     }
 
     async fn currencies_between(
@@ -70,12 +70,12 @@ impl RateStore for SqliteStore {
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> Result<std::collections::BTreeSet<fxmon_core::Currency>, StoreError> {
-        snapshot::currencies_between(&self.pool, from, to).await
+        snapshot::currencies_between(&self.rates.pool, from, to).await
     }
 
     async fn count_rates(&self) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fx_rates")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.rates.pool)
             .await
             .map_err(store_error)?;
         Ok(count.unsigned_abs())
@@ -83,7 +83,7 @@ impl RateStore for SqliteStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.pool)
+            .execute(&self.rates.pool)
             .await
             .map_err(store_error)?;
         Ok(())

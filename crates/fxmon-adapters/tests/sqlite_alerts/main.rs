@@ -11,6 +11,7 @@ mod migration;
 #[path = "../shared/previous_release.rs"]
 mod previous_release;
 mod rules;
+mod split;
 mod states;
 mod support;
 mod triggers;

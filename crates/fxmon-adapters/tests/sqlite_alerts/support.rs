@@ -20,10 +20,10 @@ pub async fn fresh_store() -> (TempDir, SqliteStore) {
     (dir, store)
 }
 
-/// A second connection to the file, to change rows the way another tool would.
+/// A second connection to the alerts file, to change rows the way another tool would.
 pub async fn raw(dir: &TempDir) -> SqliteConnection {
     SqliteConnectOptions::new()
-        .filename(dir.path().join("fxmon.db"))
+        .filename(SqliteStore::alerts_path(&dir.path().join("fxmon.db")))
         .connect()
         .await
         .unwrap()

@@ -20,7 +20,7 @@ pub enum BusKind {
 /// The store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StoreKind {
-    /// A SQLite file in `--data-dir`.
+    /// SQLite files in `--data-dir`.
     Sqlite,
     /// PostgreSQL at `--database-url`.
     Postgres,
@@ -66,7 +66,8 @@ pub struct StoreArgs {
     /// Store.
     #[arg(long, env = "FXMON_STORE", default_value = "sqlite")]
     pub store: StoreKind,
-    /// Directory of the embedded store (the SQLite file `fxmon.db` lives here).
+    /// Directory of the embedded store: the SQLite files `fxmon.db` (rates) and
+    /// `fxmon-alerts.db` (alerts, API keys) live here.
     #[arg(long, env = "FXMON_DATA_DIR", default_value = "./fxmon-data")]
     pub data_dir: PathBuf,
     /// PostgreSQL URL, e.g. `postgres://fxmon@db:5432/fxmon?sslmode=require`. One with a
@@ -77,7 +78,7 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    /// The SQLite file.
+    /// The SQLite rates file; the alerts file is beside it.
     pub fn sqlite_path(&self) -> PathBuf {
         self.data_dir.join("fxmon.db")
     }

@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run everything in one process: producer, processor, alerter and API, on embedded
-    /// defaults (in-process bus, SQLite file, in-memory cache) or on the backends given.
+    /// defaults (in-process bus, SQLite files, in-memory cache) or on the backends given.
     Run(RunArgs),
     /// Run the producer alone: poll the rate source and publish to `fx-rates` (needs
     /// `--bus kafka`).

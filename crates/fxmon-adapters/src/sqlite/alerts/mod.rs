@@ -24,15 +24,15 @@ use super::SqliteStore;
 #[async_trait]
 impl AlertStore for SqliteStore {
     async fn create_alert(&self, alert: &NewAlert) -> Result<AlertRecord, StoreError> {
-        rules::create(&self.writer, alert).await
+        rules::create(&self.alerts.writer, alert).await
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<AlertRecord>, StoreError> {
-        rules::get(&self.pool, id).await
+        rules::get(&self.alerts.pool, id).await
     }
 
     async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<AlertRecord>, StoreError> {
-        rules::list(&self.pool, filter).await
+        rules::list(&self.alerts.pool, filter).await
     }
 
     async fn update_alert(
@@ -40,20 +40,20 @@ impl AlertStore for SqliteStore {
         id: i64,
         patch: &AlertPatch,
     ) -> Result<Option<AlertRecord>, StoreError> {
-        rules::update(&self.writer, id, patch).await
+        rules::update(&self.alerts.writer, id, patch).await
     }
 
     async fn delete_alert(&self, id: i64) -> Result<bool, StoreError> {
-        rules::delete(&self.writer, id).await
+        rules::delete(&self.alerts.writer, id).await
     }
 
     async fn active_alerts(&self) -> Result<Vec<(AlertRule, RuleState)>, StoreError> {
-        states::active(&self.pool).await
+        states::active(&self.alerts.pool).await
     }
 
     async fn rules_version(&self) -> Result<i64, StoreError> {
         sqlx::query_scalar("SELECT version FROM alert_rules_version WHERE id = 1")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.alerts.pool)
             .await
             .map_err(crate::sqlite::error::store_error)
     }
@@ -62,7 +62,7 @@ impl AlertStore for SqliteStore {
         let text: Option<String> =
             sqlx::query_scalar("SELECT as_of FROM alert_watermarks WHERE source = ?")
                 .bind(source)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.alerts.pool)
                 .await
                 .map_err(crate::sqlite::error::store_error)?;
         Ok(text
@@ -72,29 +72,29 @@ impl AlertStore for SqliteStore {
     }
 
     async fn set_watermark(&self, source: &str, as_of: DateTime<Utc>) -> Result<(), StoreError> {
-        states::set_watermark(&self.writer, source, as_of).await
+        states::set_watermark(&self.alerts.writer, source, as_of).await
     }
 
     async fn save_states(&self, states: &[(i64, RuleState)]) -> Result<(), StoreError> {
-        states::save(&self.writer, states).await
+        states::save(&self.alerts.writer, states).await
     }
 
     async fn retire_alerts(&self, ids: &[i64]) -> Result<(), StoreError> {
-        states::retire(&self.writer, ids).await
+        states::retire(&self.alerts.writer, ids).await
     }
 
     async fn record_trigger(&self, write: &TriggerWrite) -> Result<bool, StoreError> {
-        triggers::record(&self.writer, write).await
+        triggers::record(&self.alerts.writer, write).await
     }
 
     async fn record_evaluation(
         &self,
         evaluation: &EvaluationWrite,
     ) -> Result<Vec<bool>, StoreError> {
-        states::record_evaluation(&self.writer, evaluation).await
+        states::record_evaluation(&self.alerts.writer, evaluation).await
     }
 
     async fn triggers(&self, filter: &TriggerFilter) -> Result<Vec<TriggerRecord>, StoreError> {
-        triggers::list(&self.pool, filter).await
+        triggers::list(&self.alerts.pool, filter).await
     }
 }

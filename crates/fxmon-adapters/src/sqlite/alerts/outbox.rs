@@ -139,7 +139,7 @@ impl DeliveryOutbox for SqliteStore {
         )
         .bind(time::upper_bound(Some(now)))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.alerts.pool)
         .await
         .map_err(store_error)?;
         let mut due = Vec::with_capacity(rows.len());
@@ -158,7 +158,12 @@ impl DeliveryOutbox for SqliteStore {
     }
 
     async fn delivered(&self, id: i64, attempts: u32, at: DateTime<Utc>) -> Result<(), StoreError> {
-        record_step(&self.writer, id, &DeliveryStep::Delivered { attempts, at }).await
+        record_step(
+            &self.alerts.writer,
+            id,
+            &DeliveryStep::Delivered { attempts, at },
+        )
+        .await
     }
 
     async fn retry_later(
@@ -173,7 +178,7 @@ impl DeliveryOutbox for SqliteStore {
             at: next_attempt_at,
             reason: error.to_owned(),
         };
-        record_step(&self.writer, id, &step).await
+        record_step(&self.alerts.writer, id, &step).await
     }
 
     async fn give_up(&self, id: i64, attempts: u32, error: &str) -> Result<(), StoreError> {
@@ -181,15 +186,15 @@ impl DeliveryOutbox for SqliteStore {
             attempts,
             reason: error.to_owned(),
         };
-        record_step(&self.writer, id, &step).await
+        record_step(&self.alerts.writer, id, &step).await
     }
 
     /// One transaction: the round's records take the one writer once.
     async fn record_steps(&self, steps: &[(i64, DeliveryStep)]) -> Result<(), StoreError> {
         if let [(id, step)] = steps {
-            return record_step(&self.writer, *id, step).await;
+            return record_step(&self.alerts.writer, *id, step).await;
         }
-        let mut tx = self.writer.begin().await.map_err(store_error)?;
+        let mut tx = self.alerts.writer.begin().await.map_err(store_error)?;
         for (id, step) in steps {
             record_step(&mut *tx, *id, step).await?;
         }
