@@ -131,6 +131,17 @@ impl Bus {
         }
     }
 
+    /// A publisher for the alert engine (`fx-alerts`, `fx-dead-letter`): on Kafka, each
+    /// message goes out at once instead of lingering for others to batch with.
+    pub fn alert_publisher(&self) -> anyhow::Result<Arc<dyn BusPublisher>> {
+        match self {
+            Self::Memory(bus) => Ok(bus.clone()),
+            Self::Kafka(settings) => Ok(Arc::new(
+                KafkaPublisher::prompt(settings).context("Failed to create the Kafka producer.")?,
+            )),
+        }
+    }
+
     /// A live view of `topic` for `group` (one per API process): new messages only, not
     /// the topic's retained history.
     pub fn subscribe_live(

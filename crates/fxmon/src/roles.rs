@@ -111,7 +111,7 @@ pub fn spawn_alerter_on(
     stores: &Stores,
     targets: TargetPolicy,
 ) -> anyhow::Result<()> {
-    let publisher = bus.publisher()?;
+    let publisher = bus.alert_publisher()?;
     let waker = DeliveryWaker::new();
     let alerter = Alerter::new(AlerterDeps {
         alerts: stores.alerts.clone(),

@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use fxmon_app::ports::{BusError, BusPublisher, Topic};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::ClientConfig;
 
 use super::context::TracingContext;
 use super::error::{bus_error, KafkaSetupError};
@@ -25,18 +26,23 @@ pub struct KafkaPublisher {
 
 impl KafkaPublisher {
     /// A producer for `settings`; it connects lazily, so this fails only on bad settings.
+    /// It waits up to librdkafka's `linger.ms` (5 ms) to send messages together.
     pub fn new(settings: &KafkaSettings) -> Result<Self, KafkaSetupError> {
-        let delivery_timeout = DELIVERY_TIMEOUT.as_millis().to_string();
-        let config = settings.client_config(
-            &[
-                ("delivery.timeout.ms", &delivery_timeout),
-                // The Java client's hash, so keys land on the same partitions whichever
-                // client produced them (librdkafka's default is CRC32).
-                ("partitioner", "murmur2_random"),
-            ],
-            &[("enable.idempotence", "true"), ("acks", "all")],
-        );
-        let producer = config
+        Self::lingering(settings, None)
+    }
+
+    /// Like [`new`](Self::new), but each message is sent at once (`linger.ms=0`) unless
+    /// `settings` say otherwise: for a topic of few messages whose latency counts,
+    /// `fx-alerts`. (Every producer at once was slower: see docs/BENCHMARKS.md.)
+    pub fn prompt(settings: &KafkaSettings) -> Result<Self, KafkaSetupError> {
+        Self::lingering(settings, Some("0"))
+    }
+
+    fn lingering(
+        settings: &KafkaSettings,
+        linger_ms: Option<&str>,
+    ) -> Result<Self, KafkaSetupError> {
+        let producer = config(settings, linger_ms)
             .create_with_context(TracingContext::default())
             .map_err(KafkaSetupError::config)?;
         Ok(Self {
@@ -44,6 +50,22 @@ impl KafkaPublisher {
             settings: settings.clone(),
         })
     }
+}
+
+/// The producer's configuration: `linger_ms`, when given, replaces librdkafka's default.
+fn config(settings: &KafkaSettings, linger_ms: Option<&str>) -> ClientConfig {
+    let delivery_timeout = DELIVERY_TIMEOUT.as_millis().to_string();
+    let mut defaults = vec![
+        ("delivery.timeout.ms", delivery_timeout.as_str()),
+        // The Java client's hash, so keys land on the same partitions whichever client
+        // produced them (librdkafka's default is CRC32).
+        ("partitioner", "murmur2_random"),
+    ];
+    defaults.extend(linger_ms.map(|ms| ("linger.ms", ms)));
+    settings.client_config(
+        &defaults,
+        &[("enable.idempotence", "true"), ("acks", "all")],
+    )
 }
 
 #[async_trait]
@@ -74,5 +96,20 @@ impl BusPublisher for KafkaPublisher {
         .await
         .map_err(|error| BusError::Other(format!("pinging Kafka: {error}")))?;
         metadata.map_err(|error| bus_error("pinging Kafka", &error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_prompt_producer_sends_without_lingering_unless_told_otherwise() {
+        let mut settings = KafkaSettings::new("127.0.0.1:9092");
+        assert_eq!(config(&settings, None).get("linger.ms"), None);
+        assert_eq!(config(&settings, Some("0")).get("linger.ms"), Some("0"));
+        settings.extra = vec![("linger.ms".to_owned(), "2".to_owned())];
+        assert_eq!(config(&settings, Some("0")).get("linger.ms"), Some("2"));
+        assert_eq!(config(&settings, Some("0")).get("acks"), Some("all"));
     }
 }
