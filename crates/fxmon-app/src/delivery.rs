@@ -5,11 +5,12 @@
 
 mod policy;
 
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use futures_util::stream::{self, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -18,7 +19,6 @@ use crate::ports::{
     BusPublisher, DeliveryOutbox, DeliveryTarget, PendingDelivery, StoreError, Topic, WebhookError,
     WebhookSender,
 };
-use crate::producer::sleep_or_shutdown;
 
 pub use policy::{DeliveryPolicy, Step};
 
@@ -38,20 +38,17 @@ impl DeliveryWaker {
     pub fn wake(&self) {
         self.0.notify_one();
     }
-
-    /// Waits for a wake or `timeout`; returns true if `shutdown` came first.
-    async fn wait(&self, timeout: Duration, shutdown: &CancellationToken) -> bool {
-        tokio::select! {
-            () = self.0.notified() => false,
-            () = tokio::time::sleep(timeout) => false,
-            () = shutdown.cancelled() => true,
-        }
-    }
 }
 
 /// Delivers due outbox entries until `shutdown`. Store errors are logged and retried after
 /// the poll interval, never returned: the worker only ends on shutdown, leaving whatever
 /// was in flight to be sent again on the next start.
+///
+/// Attempts, their records and the reads of the outbox overlap: a delivery that becomes
+/// due (a wake) goes out while earlier attempts are still waiting for a slow target or
+/// their outcomes are being written. A delivery is in flight from the read that returned
+/// it until its outcome is recorded, and a read skips what is in flight, so nothing is
+/// sent twice by one worker; an outcome whose record failed is read, and sent, again.
 pub async fn serve(
     outbox: Arc<dyn DeliveryOutbox>,
     bus: Arc<dyn BusPublisher>,
@@ -67,30 +64,91 @@ pub async fn serve(
         policy,
         clock: Clock::start(),
     };
+    let limit = policy.batch_size.max(1) as usize;
+    let mut flight = Flight::default();
+    let mut attempts = FuturesUnordered::new();
+    let mut recording: Option<BoxFuture<'_, Recorded>> = None;
+    // Whether to read the outbox at the next turn; whether the last read filled the room
+    // it had (more may be due); until when not to read (the store failed: give it the
+    // poll interval).
+    let mut look = true;
+    let mut more_due = false;
+    let mut paused_until: Option<Instant> = None;
     loop {
-        let pace = tokio::select! {
-            pace = worker.round() => pace,
+        if look && paused_until.is_none() && flight.ids.len() < limit {
+            look = false;
+            let room = limit - flight.ids.len();
+            match worker.due(&flight.ids, room).await {
+                Ok(due) => {
+                    more_due = due.len() == room;
+                    flight.take(due);
+                }
+                Err(error) => {
+                    tracing::warn!("Reading the delivery outbox failed; retrying: {error}");
+                    paused_until = Some(Instant::now() + policy.poll_interval);
+                }
+            }
+        }
+        while attempts.len() < policy.concurrency.max(1) {
+            let Some(delivery) = flight.queued.pop_front() else {
+                break;
+            };
+            attempts.push(worker.deliver(delivery));
+        }
+        if recording.is_none() && !flight.finished.is_empty() {
+            let steps = std::mem::take(&mut flight.finished);
+            recording = Some(Box::pin(worker.record(steps)));
+        }
+        let wait_until = paused_until.unwrap_or_else(|| Instant::now() + policy.poll_interval);
+        tokio::select! {
             () = shutdown.cancelled() => return Ok(()),
-        };
-        let stopped = match pace {
-            Pace::Again => false,
-            Pace::Idle => waker.wait(policy.poll_interval, &shutdown).await,
-            Pace::StoreDown => sleep_or_shutdown(policy.poll_interval, &shutdown).await,
-        };
-        if stopped {
-            return Ok(());
+            Some(outcome) = attempts.next(), if !attempts.is_empty() => {
+                flight.finished.push(outcome);
+            }
+            recorded = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
+                recording = None;
+                for id in &recorded.ids {
+                    flight.ids.remove(id);
+                }
+                match recorded.stored {
+                    true => look |= more_due,
+                    false => paused_until = Some(Instant::now() + policy.poll_interval),
+                }
+            }
+            () = waker.0.notified() => look = true,
+            () = tokio::time::sleep_until(wait_until) => {
+                look = true;
+                paused_until = None;
+            }
         }
     }
 }
 
-/// What the worker does after a round.
-enum Pace {
-    /// A full batch went well: more may be due already.
-    Again,
-    /// Nothing more is due: wait for a wake or the poll interval.
-    Idle,
-    /// The outbox could not be read or written: give the store the poll interval.
-    StoreDown,
+/// The deliveries a worker has read and not yet recorded.
+#[derive(Default)]
+struct Flight {
+    /// Every delivery in flight: queued, being attempted, or its outcome being recorded.
+    ids: HashSet<i64>,
+    /// Read, waiting for a free attempt slot.
+    queued: VecDeque<PendingDelivery>,
+    /// Attempted, outcome not yet being recorded.
+    finished: Vec<(i64, Step)>,
+}
+
+impl Flight {
+    fn take(&mut self, due: Vec<PendingDelivery>) {
+        for delivery in due {
+            self.ids.insert(delivery.id);
+            self.queued.push_back(delivery);
+        }
+    }
+}
+
+/// What recording a set of outcomes came to.
+struct Recorded {
+    ids: Vec<i64>,
+    /// False: nothing was recorded, and the deliveries stay due.
+    stored: bool,
 }
 
 struct Worker {
@@ -102,39 +160,37 @@ struct Worker {
 }
 
 impl Worker {
-    /// Attempts one batch of due deliveries, `concurrency` at a time. Outcomes are recorded
-    /// as they come, those that are ready together in one write, so a slow target delays
-    /// no other's record, and a busy round does not queue one commit per event.
-    async fn round(&self) -> Pace {
-        let limit = self.policy.batch_size.max(1);
-        let due = match self.outbox.due_deliveries(self.clock.now(), limit).await {
-            Ok(due) => due,
+    /// Up to `room` due deliveries that are not in flight already.
+    async fn due(
+        &self,
+        in_flight: &HashSet<i64>,
+        room: usize,
+    ) -> Result<Vec<PendingDelivery>, StoreError> {
+        // The in-flight ones are still due in the store until recorded: read past them.
+        let limit = u32::try_from(room + in_flight.len()).unwrap_or(u32::MAX);
+        let due = self.outbox.due_deliveries(self.clock.now(), limit).await?;
+        Ok(due
+            .into_iter()
+            .filter(|delivery| !in_flight.contains(&delivery.id))
+            .take(room)
+            .collect())
+    }
+
+    /// Records attempts' outcomes in one write, so a busy worker does not queue one commit
+    /// per event.
+    async fn record(&self, steps: Vec<(i64, Step)>) -> Recorded {
+        let ids: Vec<i64> = steps.iter().map(|(id, _)| *id).collect();
+        let stored = match self.outbox.record_steps(&steps).await {
+            Ok(()) => true,
             Err(error) => {
-                tracing::warn!("Reading the delivery outbox failed; retrying: {error}");
-                return Pace::StoreDown;
-            }
-        };
-        let full = due.len() >= limit as usize;
-        let mut outcomes = stream::iter(due)
-            .map(|delivery| self.deliver(delivery))
-            .buffer_unordered(self.policy.concurrency.max(1))
-            .ready_chunks(limit as usize);
-        let mut unrecorded = 0;
-        while let Some(steps) = outcomes.next().await {
-            if let Err(error) = self.outbox.record_steps(&steps).await {
-                let ids: Vec<i64> = steps.iter().map(|(id, _)| *id).collect();
                 tracing::warn!(
                     delivery_ids = ?ids,
                     "Recording delivery attempts failed; they will be attempted again: {error}"
                 );
-                unrecorded += steps.len();
+                false
             }
-        }
-        match (full, unrecorded) {
-            (_, 1..) => Pace::StoreDown,
-            (true, 0) => Pace::Again,
-            (false, 0) => Pace::Idle,
-        }
+        };
+        Recorded { ids, stored }
     }
 
     /// One attempt, and what to record of it. Until it is recorded the delivery stays due,

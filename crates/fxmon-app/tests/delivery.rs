@@ -24,11 +24,13 @@ struct Row {
     delivered_calls: u32,
 }
 
-/// The outbox as a Mutex'd Vec; `unavailable` fails that many `due_deliveries` calls first.
+/// The outbox as a Mutex'd Vec; `unavailable` fails that many `due_deliveries` calls first,
+/// `unrecordable` that many `delivered` calls.
 #[derive(Default)]
 struct FakeOutbox {
     rows: Mutex<Vec<Row>>,
     unavailable: Mutex<u32>,
+    unrecordable: Mutex<u32>,
 }
 
 impl FakeOutbox {
@@ -93,6 +95,11 @@ impl DeliveryOutbox for FakeOutbox {
         attempts: u32,
         _at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let mut unrecordable = self.unrecordable.lock().unwrap();
+        if *unrecordable > 0 {
+            *unrecordable -= 1;
+            return Err(StoreError::Unavailable("database is locked".into()));
+        }
         self.update(id, |r| {
             r.state = DeliveryState::Delivered;
             r.delivery.attempts = attempts;
@@ -440,6 +447,76 @@ async fn a_slow_target_does_not_hold_up_the_others() {
     tokio::time::sleep(secs(10.0)).await;
     stop(running).await;
     assert_eq!(outbox.row(1).state, DeliveryState::Delivered);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delivery_due_while_a_slow_attempt_is_in_flight_goes_out_at_once_and_nothing_twice() {
+    let sender = Arc::new(FakeSender::default());
+    sender
+        .slow
+        .lock()
+        .unwrap()
+        .insert("http://slow".into(), secs(10.0));
+    let outbox = FakeOutbox::with(vec![webhook(1, "http://slow")]);
+    let running = start(
+        outbox.clone(),
+        Arc::default(),
+        sender.clone(),
+        DeliveryPolicy::default(),
+    );
+    tokio::time::sleep(secs(1.0)).await;
+    outbox.push(webhook(2, "http://fast"));
+    running.waker.wake();
+    tokio::time::sleep(secs(0.01)).await;
+    assert_eq!(outbox.row(2).state, DeliveryState::Delivered);
+    assert_eq!(outbox.row(1).state, DeliveryState::Pending);
+    // Twenty polls pass while the slow attempt is in flight; none sends it again.
+    tokio::time::sleep(secs(10.0)).await;
+    stop(running).await;
+    assert_eq!(outbox.row(1).state, DeliveryState::Delivered);
+    let sent: Vec<String> = sender.sent().into_iter().map(|s| s.event_id).collect();
+    assert_eq!(sent, ["event-1", "event-2"]);
+    assert_eq!(outbox.row(1).delivered_calls, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_whose_outcome_could_not_be_recorded_is_made_again() {
+    let outbox = FakeOutbox::with(vec![webhook(1, "http://a")]);
+    *outbox.unrecordable.lock().unwrap() = 1;
+    let sender = Arc::new(FakeSender::default());
+    let running = start(
+        outbox.clone(),
+        Arc::default(),
+        sender.clone(),
+        DeliveryPolicy::default(),
+    );
+    tokio::time::sleep(secs(0.1)).await;
+    assert_eq!(outbox.row(1).state, DeliveryState::Pending);
+    assert_eq!(sender.sent().len(), 1);
+    // After the poll interval the store is tried again: sent again, then recorded once.
+    tokio::time::sleep(secs(1.0)).await;
+    stop(running).await;
+    assert_eq!(outbox.row(1).state, DeliveryState::Delivered);
+    assert_eq!(sender.sent().len(), 2);
+    assert_eq!(outbox.row(1).delivered_calls, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_backlog_larger_than_a_batch_goes_out_without_waiting_for_the_poll() {
+    let outbox = FakeOutbox::with((1..=7).map(|id| webhook(id, "http://a")).collect());
+    let policy = DeliveryPolicy {
+        batch_size: 2,
+        poll_interval: secs(3600.0),
+        ..DeliveryPolicy::default()
+    };
+    let sender = Arc::new(FakeSender::default());
+    let running = start(outbox.clone(), Arc::default(), sender.clone(), policy);
+    tokio::time::sleep(secs(0.1)).await;
+    stop(running).await;
+    for id in 1..=7 {
+        assert_eq!(outbox.row(id).state, DeliveryState::Delivered, "{id}");
+    }
+    assert_eq!(sender.sent().len(), 7);
 }
 
 #[tokio::test(start_paused = true)]
