@@ -3,17 +3,30 @@
 use anyhow::{bail, Context};
 use fxmon_app::keys;
 
-use crate::backends::open_store;
+use crate::backends::{open_store, Stores};
 use crate::cli::ApikeyCommand;
 
 pub async fn run(command: ApikeyCommand) -> anyhow::Result<()> {
-    match command {
+    let store = match &command {
         ApikeyCommand::Create { name, store } => {
             let name = name.trim();
             if name.is_empty() || name.len() > 200 {
                 bail!("--name must be 1 to 200 characters, got {name:?}.");
             }
-            let stores = open_store(&store).await?;
+            store
+        }
+        ApikeyCommand::List { store } | ApikeyCommand::Revoke { store, .. } => store,
+    };
+    let stores = open_store(store).await?;
+    let done = act(&command, &stores).await;
+    stores.close().await;
+    done
+}
+
+async fn act(command: &ApikeyCommand, stores: &Stores) -> anyhow::Result<()> {
+    match command {
+        ApikeyCommand::Create { name, .. } => {
+            let name = name.trim();
             let new = keys::generate();
             let key = stores
                 .keys
@@ -28,8 +41,7 @@ pub async fn run(command: ApikeyCommand) -> anyhow::Result<()> {
             );
             println!("{}", new.key);
         }
-        ApikeyCommand::List { store } => {
-            let stores = open_store(&store).await?;
+        ApikeyCommand::List { .. } => {
             let keys = stores
                 .keys
                 .list_keys()
@@ -52,11 +64,10 @@ pub async fn run(command: ApikeyCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        ApikeyCommand::Revoke { id, store } => {
-            let stores = open_store(&store).await?;
+        ApikeyCommand::Revoke { id, .. } => {
             if !stores
                 .keys
-                .revoke_key(id)
+                .revoke_key(*id)
                 .await
                 .context("Failed to revoke the API key.")?
             {

@@ -27,6 +27,19 @@ pub struct Stores {
     pub alerts: Arc<dyn AlertStore>,
     pub outbox: Arc<dyn DeliveryOutbox>,
     pub keys: Arc<dyn KeyStore>,
+    /// The embedded store, which [`close`](Self::close) closes.
+    sqlite: Option<Arc<SqliteStore>>,
+}
+
+impl Stores {
+    /// Closes the embedded store's connections, which copies its WAL files into the
+    /// database files and removes them, so a stopped fxmon leaves two plain files that
+    /// can be copied as they are. PostgreSQL's connections end with the process.
+    pub async fn close(&self) {
+        if let Some(sqlite) = &self.sqlite {
+            sqlite.close().await;
+        }
+    }
 }
 
 /// Opens (and migrates) the store.
@@ -41,7 +54,8 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Stores> {
                 rates: store.clone(),
                 alerts: store.clone(),
                 outbox: store.clone(),
-                keys: store,
+                keys: store.clone(),
+                sqlite: Some(store),
             })
         }
         StoreKind::Postgres => {
@@ -58,6 +72,7 @@ pub async fn open_store(args: &StoreArgs) -> anyhow::Result<Stores> {
                 alerts: store.clone(),
                 outbox: store.clone(),
                 keys: store,
+                sqlite: None,
             })
         }
     }

@@ -25,8 +25,9 @@ pub async fn import_ecb(args: ImportEcbArgs) -> anyhow::Result<()> {
         std::io::stderr().is_terminal(),
     )
     .await
-    .with_context(|| format!("Failed to import {}.", args.path.display()))?;
-    println!("{summary}");
+    .with_context(|| format!("Failed to import {}.", args.path.display()));
+    stores.close().await;
+    println!("{}", summary?);
     Ok(())
 }
 

@@ -47,7 +47,7 @@ async fn start(cli: Cli) -> anyhow::Result<()> {
         Command::Apikey(command) => apikey::run(command).await,
         Command::Migrate(store) => {
             // Opening a store migrates it.
-            backends::open_store(&store).await?;
+            backends::open_store(&store).await?.close().await;
             tracing::info!(store = ?store.store, "Store is migrated.");
             Ok(())
         }

@@ -58,7 +58,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         webhooks: args.webhooks.targets(),
     };
     spawn_api(&mut services, parts).await?;
-    services.wait().await
+    let stopped = services.wait().await;
+    stores.close().await;
+    stopped
 }
 
 /// `fxmon producer`.
@@ -78,7 +80,9 @@ pub async fn processor(args: ProcessorArgs) -> anyhow::Result<()> {
     let bus = Bus::open(&args.backends.bus, Some("processor")).await?;
     let cache = open_cache(&args.backends.cache, Some("processor")).await?;
     spawn_processor(&mut services, &tracked, &bus, &stores, cache)?;
-    services.wait().await
+    let stopped = services.wait().await;
+    stores.close().await;
+    stopped
 }
 
 /// `fxmon alerter`.
@@ -87,7 +91,9 @@ pub async fn alerter(args: AlerterArgs) -> anyhow::Result<()> {
     let stores = open_store(&args.backends.store).await?;
     let bus = Bus::open(&args.backends.bus, Some("alerter")).await?;
     spawn_alerter(&mut services, &bus, &stores, args.webhooks.targets())?;
-    services.wait().await
+    let stopped = services.wait().await;
+    stores.close().await;
+    stopped
 }
 
 /// `fxmon api`.
@@ -110,5 +116,7 @@ pub async fn api(args: ApiArgs) -> anyhow::Result<()> {
         webhooks: args.webhooks.targets(),
     };
     spawn_api(&mut services, parts).await?;
-    services.wait().await
+    let stopped = services.wait().await;
+    stores.close().await;
+    stopped
 }

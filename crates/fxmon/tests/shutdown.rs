@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use fxmon_adapters::kafka::{ensure_topics, fxmon_topics, KafkaPublisher, KafkaSettings};
-use fxmon_app::ports::{BusPublisher, Topic};
+use fxmon_adapters::sqlite::SqliteStore;
+use fxmon_app::ports::{AlertFilter, AlertStore, BusPublisher, RateStore, Topic};
 use fxmon_core::{Currency, Pair, Rate, RateSnapshot};
 use support::{broker, free_address, Database, Process};
 
@@ -192,12 +193,33 @@ async fn fxmon_run_on_the_embedded_stack_exits_0_soon_after_sigterm_while_workin
     ];
     let run = Process::fxmon(dir, "run", &args, &env);
     wait_for_rates(listen, Duration::from_secs(30)).await;
+    let created = reqwest::Client::new()
+        .post(format!("http://{listen}/alerts"))
+        .json(&serde_json::json!({"pair": "USD/EUR", "condition": "above", "threshold": 9.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
     let log = stop(run, dir, "run");
     let stopped = log.matches("Service stopped.").count();
     assert!(
         stopped >= 4,
         "only {stopped} services logged their stop:\n{log}"
     );
+    // The store was closed: its WAL files are merged and gone, so the two database files,
+    // copied alone, hold everything (OPERATIONS, "Backing up").
+    for wal in ["fxmon.db-wal", "fxmon-alerts.db-wal"] {
+        assert!(!data.join(wal).exists(), "{wal} is left after the stop");
+    }
+    let copy = dir.join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for file in ["fxmon.db", "fxmon-alerts.db"] {
+        std::fs::copy(data.join(file), copy.join(file)).unwrap();
+    }
+    let store = SqliteStore::open(&copy.join("fxmon.db")).await.unwrap();
+    assert!(store.count_rates().await.unwrap() > 0);
+    let alerts = store.list_alerts(&AlertFilter::default()).await.unwrap();
+    assert_eq!(alerts.len(), 1);
 }
 
 /// `count` snapshots of `source`, one second apart, as a provider would publish them.
