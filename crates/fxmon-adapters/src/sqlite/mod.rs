@@ -199,12 +199,14 @@ impl SqliteStore {
 
     async fn migrated(&self) -> Result<(), sqlx::Error> {
         ALERTS_MIGRATOR.run(&self.alerts.writer).await?;
-        split::rates_before_split(&MIGRATOR)
-            .await?
-            .run(&self.rates.writer)
-            .await?;
-        let rates = self.options.get_filename();
-        split::copy_alerts(&self.options, &Self::alerts_path(rates)).await?;
+        if split::alerts_in_rates_file(&self.rates.writer).await? {
+            split::rates_before_split(&MIGRATOR)
+                .await?
+                .run(&self.rates.writer)
+                .await?;
+            let rates = self.options.get_filename();
+            split::copy_alerts(&self.options, &Self::alerts_path(rates)).await?;
+        }
         MIGRATOR.run(&self.rates.writer).await?;
         Ok(())
     }

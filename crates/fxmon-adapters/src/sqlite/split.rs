@@ -2,18 +2,19 @@
 //! other: SQLite lets one connection write a file at a time, and the processor holds the
 //! rates file's lock for milliseconds per batch, which an alert's write used to wait out.
 //!
-//! A database of an earlier release holds the alert engine's tables in the rates file.
-//! Opening it migrates the rates file up to [`SPLIT`], copies those tables' rows into the
-//! alerts file in one transaction of that file, then lets migration [`SPLIT`] drop them.
-//! The copy is skipped when the alerts file already holds rows, so a stop between the copy
-//! and the drop copies nothing twice.
+//! A database of an earlier release holds the alert engine's tables in the rates file
+//! ([`alerts_in_rates_file`]). Opening it migrates the rates file up to [`SPLIT`], copies
+//! those tables' rows into the alerts file in one transaction of that file, then lets
+//! migration [`SPLIT`] drop them. The copy is skipped when the alerts file already holds
+//! rows, so a stop between the copy and the drop copies nothing twice. Any other opening
+//! (a new database, or one already split) does none of this.
 
 use std::path::Path;
 
 use futures_util::future::BoxFuture;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, Migrator};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool};
 use sqlx::Connection;
 
 /// The rates file's migration that drops the alert engine's tables.
@@ -57,6 +58,17 @@ UPDATE alerts.alert_rules_version
  WHERE id = 1;
 ";
 
+/// Whether the rates file still holds the alert engine's tables: it was written by a
+/// release before the alerts file, and [`SPLIT`] has not run on it.
+pub(super) async fn alerts_in_rates_file(rates: &SqlitePool) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'user_alerts'",
+    )
+    .fetch_optional(rates)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// The rates file's migrations before [`SPLIT`], which bring an earlier release's alert
 /// tables to the shape the copy reads. Migrations applied after them are ignored.
 pub(super) async fn rates_before_split(all: &Migrator) -> Result<Migrator, sqlx::Error> {
@@ -78,26 +90,20 @@ impl MigrationSource<'static> for Migrations {
     }
 }
 
-/// Copies the alert engine's rows from the rates file `rates` into the file at `alerts`
-/// (already migrated), unless the rates file has no such tables or the alerts file holds
-/// rows already. One transaction, which writes the alerts file only.
+/// Copies the alert engine's rows from the rates file `rates`, which still has them, into
+/// the file at `alerts` (already migrated), unless that file holds rows already. One
+/// transaction, which writes the alerts file only, on a connection of its own: the
+/// attachment does not outlive it.
 pub(super) async fn copy_alerts(
     rates: &SqliteConnectOptions,
     alerts: &Path,
 ) -> Result<(), sqlx::Error> {
     let mut connection = SqliteConnection::connect_with(rates).await?;
-    let old: Option<i64> = sqlx::query_scalar(
-        "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'user_alerts'",
-    )
-    .fetch_optional(&mut connection)
-    .await?;
-    if old.is_some() {
-        sqlx::query("ATTACH DATABASE ? AS alerts")
-            .bind(alerts.to_string_lossy())
-            .execute(&mut connection)
-            .await?;
-        copy_once(&mut connection).await?;
-    }
+    sqlx::query("ATTACH DATABASE ? AS alerts")
+        .bind(alerts.to_string_lossy())
+        .execute(&mut connection)
+        .await?;
+    copy_once(&mut connection).await?;
     connection.close().await
 }
 
