@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use fxmon_adapters::kafka::{
-    ensure_topics, fxmon_topics, KafkaPublisher, KafkaSettings, KafkaSubscriber,
+    ensure_topics, fxmon_topics, KafkaPublisher, KafkaSettings, KafkaSetupError, KafkaSubscriber,
 };
 use fxmon_adapters::memory::{MemoryBus, MemoryRateCache};
 use fxmon_adapters::postgres::{PgOptions, PgStore};
@@ -138,21 +138,24 @@ impl Bus {
 
     /// A publisher to every topic.
     pub fn publisher(&self) -> anyhow::Result<Arc<dyn BusPublisher>> {
-        match self {
-            Self::Memory(bus) => Ok(bus.clone()),
-            Self::Kafka(settings) => Ok(Arc::new(
-                KafkaPublisher::new(settings).context("Failed to create the Kafka producer.")?,
-            )),
-        }
+        self.publisher_made_by(KafkaPublisher::new)
     }
 
     /// A publisher for the alert engine (`fx-alerts`, `fx-dead-letter`): on Kafka, each
     /// message goes out at once instead of lingering for others to batch with.
     pub fn alert_publisher(&self) -> anyhow::Result<Arc<dyn BusPublisher>> {
+        self.publisher_made_by(KafkaPublisher::prompt)
+    }
+
+    /// The in-process bus itself, or a Kafka producer made by `make`.
+    fn publisher_made_by(
+        &self,
+        make: fn(&KafkaSettings) -> Result<KafkaPublisher, KafkaSetupError>,
+    ) -> anyhow::Result<Arc<dyn BusPublisher>> {
         match self {
             Self::Memory(bus) => Ok(bus.clone()),
             Self::Kafka(settings) => Ok(Arc::new(
-                KafkaPublisher::prompt(settings).context("Failed to create the Kafka producer.")?,
+                make(settings).context("Failed to create the Kafka producer.")?,
             )),
         }
     }

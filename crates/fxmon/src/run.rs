@@ -8,7 +8,7 @@ use anyhow::Context;
 use fxmon_app::Tracked;
 use tokio_util::sync::CancellationToken;
 
-use crate::backends::{open_cache, open_store, Bus};
+use crate::backends::{open_cache, open_store, Bus, Stores};
 use crate::cli::{AlerterArgs, ApiArgs, PairsArgs, ProcessorArgs, ProducerArgs, RunArgs};
 use crate::import;
 use crate::roles::{spawn_alerter, spawn_api, spawn_processor, spawn_producer, ApiParts};
@@ -58,9 +58,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         webhooks: args.webhooks.targets(),
     };
     spawn_api(&mut services, parts).await?;
-    let stopped = services.wait().await;
-    stores.close().await;
-    stopped
+    wait_then_close(services, &stores).await
 }
 
 /// `fxmon producer`.
@@ -80,9 +78,7 @@ pub async fn processor(args: ProcessorArgs) -> anyhow::Result<()> {
     let bus = Bus::open(&args.backends.bus, Some("processor")).await?;
     let cache = open_cache(&args.backends.cache, Some("processor")).await?;
     spawn_processor(&mut services, &tracked, &bus, &stores, cache)?;
-    let stopped = services.wait().await;
-    stores.close().await;
-    stopped
+    wait_then_close(services, &stores).await
 }
 
 /// `fxmon alerter`.
@@ -91,9 +87,7 @@ pub async fn alerter(args: AlerterArgs) -> anyhow::Result<()> {
     let stores = open_store(&args.backends.store).await?;
     let bus = Bus::open(&args.backends.bus, Some("alerter")).await?;
     spawn_alerter(&mut services, &bus, &stores, args.webhooks.targets())?;
-    let stopped = services.wait().await;
-    stores.close().await;
-    stopped
+    wait_then_close(services, &stores).await
 }
 
 /// `fxmon api`.
@@ -116,6 +110,12 @@ pub async fn api(args: ApiArgs) -> anyhow::Result<()> {
         webhooks: args.webhooks.targets(),
     };
     spawn_api(&mut services, parts).await?;
+    wait_then_close(services, &stores).await
+}
+
+/// Waits for `services` to stop, then closes the store, so an embedded one leaves its
+/// files complete.
+async fn wait_then_close(services: Services, stores: &Stores) -> anyhow::Result<()> {
     let stopped = services.wait().await;
     stores.close().await;
     stopped
