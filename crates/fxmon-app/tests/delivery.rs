@@ -159,6 +159,13 @@ impl FakeSender {
         sender
     }
 
+    /// A sender whose attempts to `url` take `delay` (then succeed).
+    fn slow(url: &str, delay: Duration) -> Arc<Self> {
+        let sender = Arc::new(Self::default());
+        sender.slow.lock().unwrap().insert(url.to_owned(), delay);
+        sender
+    }
+
     fn sent(&self) -> Vec<Sent> {
         self.sent.lock().unwrap().clone()
     }
@@ -428,12 +435,7 @@ async fn the_bus_target_publishes_to_fx_alerts_keyed_by_pair() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_target_does_not_hold_up_the_others() {
-    let sender = Arc::new(FakeSender::default());
-    sender
-        .slow
-        .lock()
-        .unwrap()
-        .insert("http://slow".into(), secs(10.0));
+    let sender = FakeSender::slow("http://slow", secs(10.0));
     let outbox = FakeOutbox::with(vec![webhook(1, "http://slow"), webhook(2, "http://fast")]);
     let running = start(
         outbox.clone(),
@@ -451,12 +453,7 @@ async fn a_slow_target_does_not_hold_up_the_others() {
 
 #[tokio::test(start_paused = true)]
 async fn a_delivery_due_while_a_slow_attempt_is_in_flight_goes_out_at_once_and_nothing_twice() {
-    let sender = Arc::new(FakeSender::default());
-    sender
-        .slow
-        .lock()
-        .unwrap()
-        .insert("http://slow".into(), secs(10.0));
+    let sender = FakeSender::slow("http://slow", secs(10.0));
     let outbox = FakeOutbox::with(vec![webhook(1, "http://slow")]);
     let running = start(
         outbox.clone(),
@@ -555,12 +552,7 @@ async fn an_unavailable_store_is_retried_and_never_ends_the_worker() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_interrupts_an_attempt_in_flight_and_leaves_it_pending() {
-    let sender = Arc::new(FakeSender::default());
-    sender
-        .slow
-        .lock()
-        .unwrap()
-        .insert("http://a".into(), secs(30.0));
+    let sender = FakeSender::slow("http://a", secs(30.0));
     let outbox = FakeOutbox::with(vec![webhook(1, "http://a")]);
     let running = start(
         outbox.clone(),

@@ -26,9 +26,10 @@ impl Codes {
             let code = table[i].0.as_bytes();
             assert!(code.len() == 3, "a currency code has three letters");
             let code = [code[0], code[1], code[2]];
-            assert!(code[0].is_ascii_uppercase() && code[1].is_ascii_uppercase());
             assert!(
-                code[2].is_ascii_uppercase(),
+                code[0].is_ascii_uppercase()
+                    && code[1].is_ascii_uppercase()
+                    && code[2].is_ascii_uppercase(),
                 "a currency code is upper case"
             );
             let bit = Self::bit(code);
